@@ -1,0 +1,189 @@
+//! The one error type of the orchestrator.
+
+use std::time::Duration;
+
+/// Everything that can go wrong in the orchestrator.
+///
+/// Validation variants are produced before any Docker call, so seeing one means nothing was created.
+/// Engine errors keep the HTTP status code the Docker engine answered with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A request field broke a rule; nothing was sent to the engine.
+    #[error("invalid {field}: {rule}")]
+    Invalid {
+        /// The request field, as named in the request type (`slug`, `resources.cpu_cores`, `env.FOO`).
+        field: String,
+        /// The rule it broke, in words a user can act on.
+        rule: String,
+    },
+
+    /// The request asks for more than any node of the swarm has.
+    #[error("{resource} request of {requested} exceeds what any node offers (largest node: {available})")]
+    InsufficientCapacity {
+        /// `cpu` or `memory`.
+        resource: &'static str,
+        /// What was asked for, formatted with its unit.
+        requested: String,
+        /// The largest amount one ready node offers, formatted with its unit.
+        available: String,
+    },
+
+    /// A named object (service, network, deployment, image) does not exist.
+    #[error("{kind} {name} not found")]
+    NotFound {
+        /// What kind of object was looked up.
+        kind: &'static str,
+        /// The name or id that was looked up.
+        name: String,
+    },
+
+    /// An organization network cannot be removed while services use it.
+    #[error("network {network} is still used by {}: remove them first", services.join(", "))]
+    NetworkInUse {
+        /// The network's name.
+        network: String,
+        /// Names of the services attached to it.
+        services: Vec<String>,
+    },
+
+    /// No address fits for `docker swarm init --advertise-addr`.
+    #[error("cannot choose a swarm advertise address: {reason}; set DOCKER_SWARM_ADVERTISE_ADDR to an IPv4 address of this host that other nodes reach")]
+    NoAdvertiseAddress {
+        /// Why detection failed.
+        reason: String,
+    },
+
+    /// The engine is part of a swarm but cannot manage it (a worker), or swarm mode is not active.
+    #[error("this engine cannot manage a swarm: {state}")]
+    NotSwarmManager {
+        /// The engine's local node state and role.
+        state: String,
+    },
+
+    /// The image is neither on the engine nor pullable.
+    #[error("image {image} is not available: {reason}")]
+    ImageUnavailable {
+        /// The image reference that was asked for.
+        image: String,
+        /// What the engine said.
+        reason: String,
+    },
+
+    /// The post-deploy health check failed; the service was rolled back when it had a previous spec.
+    #[error("health check of {service} failed: {reason}{}", if *rolled_back { " (rolled back to the previous spec)" } else { "" })]
+    HealthCheckFailed {
+        /// The service's name.
+        service: String,
+        /// The task states that made it fail.
+        reason: String,
+        /// Whether the previous spec was restored.
+        rolled_back: bool,
+    },
+
+    /// The swarm's own failure action rolled the update back.
+    #[error("the swarm rolled back the update of {service}: {message}")]
+    RolledBackBySwarm {
+        /// The service's name.
+        service: String,
+        /// The swarm's update status message.
+        message: String,
+    },
+
+    /// Another deployment replaced the spec while this one was being judged.
+    #[error("deployment of {service} was superseded by deployment {by}")]
+    Superseded {
+        /// The service's name.
+        service: String,
+        /// The deployment now in the spec.
+        by: String,
+    },
+
+    /// A deployment id given by the caller was used before for another deployment.
+    #[error("deployment id {0} is already used")]
+    DeploymentIdTaken(String),
+
+    /// A stored history record could not be read back.
+    #[error("deployment record {config} is unreadable: {reason}")]
+    CorruptRecord {
+        /// The swarm config holding the record.
+        config: String,
+        /// What failed while decoding it.
+        reason: String,
+    },
+
+    /// Waiting on a condition hit its deadline.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// How long it waited.
+        after: Duration,
+    },
+
+    /// The engine answered with an error status.
+    #[error("docker engine answered {status}: {message}")]
+    Engine {
+        /// The HTTP status code.
+        status: u16,
+        /// The engine's message.
+        message: String,
+    },
+
+    /// The engine could not be reached or its answer could not be read.
+    #[error("cannot talk to the docker engine: {0}")]
+    Connection(#[source] bollard::errors::Error),
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<bollard::errors::Error> for Error {
+    fn from(error: bollard::errors::Error) -> Self {
+        match error {
+            bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message,
+            } => Error::Engine {
+                status: status_code,
+                message,
+            },
+            other => Error::Connection(other),
+        }
+    }
+}
+
+impl Error {
+    pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// The engine's status code, when the engine answered.
+    pub fn engine_status(&self) -> Option<u16> {
+        match self {
+            Error::Engine { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_not_found(&self) -> bool {
+        self.engine_status() == Some(404)
+    }
+
+    /// Swarm's optimistic lock refused a write made against a stale version (moby#30794).
+    pub(crate) fn is_out_of_sequence(&self) -> bool {
+        matches!(self, Error::Engine { message, .. } if message.contains("update out of sequence"))
+    }
+
+    /// Failures worth retrying: the engine was busy or the connection dropped, not a refusal.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            Error::Engine { status, .. } => *status >= 500 && !self.is_out_of_sequence(),
+            Error::Connection(_) => true,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! The post-deploy health check: judges a written spec by its tasks, and reports progress on the way.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::models::{Service, TaskState};
+use bollard::query_parameters::{ListContainersOptions, ListTasksOptions};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
+
+use crate::error::Result;
+use crate::model::{HealthGate, TaskHealth, TaskInfo, UpdateState, UpdateStatus};
+use crate::naming::label;
+use crate::Orchestrator;
+
+/// Where progress of a long call goes; the app forwards it to the UI, the CLI prints it.
+pub type ProgressSender = UnboundedSender<Progress>;
+
+/// A step of a deploy, update or rollback as it happens.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Progress {
+    /// A phase of the call began.
+    Phase {
+        /// What is happening, in words.
+        message: String,
+    },
+    /// A task changed state or health.
+    Task {
+        /// The task.
+        task: TaskInfo,
+        /// Whether it runs the spec being deployed (as opposed to the one being replaced).
+        new: bool,
+    },
+    /// The swarm's update state changed.
+    Update {
+        /// The new status.
+        status: UpdateStatus,
+    },
+}
+
+/// Options of a call that writes a spec.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// How the result is judged.
+    pub gate: HealthGate,
+    /// Where to report progress.
+    pub progress: Option<ProgressSender>,
+}
+
+impl RunOptions {
+    pub(crate) fn phase(&self, message: impl Into<String>) {
+        if let Some(progress) = &self.progress {
+            // A closed receiver means nobody watches any more; the work goes on.
+            let _ = progress.send(Progress::Phase {
+                message: message.into(),
+            });
+        }
+    }
+
+    fn send(&self, event: Progress) {
+        if let Some(progress) = &self.progress {
+            let _ = progress.send(event);
+        }
+    }
+}
+
+/// What the spec was written for, and so what counts as success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// A new service: no update state.
+    Create,
+    /// An update of an existing service.
+    Update,
+    /// The swarm's native rollback.
+    NativeRollback,
+}
+
+/// The gate's verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Verdict {
+    /// Every task of the spec ran and stayed healthy for the settle time.
+    Healthy { container_id: Option<String> },
+    /// The swarm restored the previous spec on its own.
+    RolledBackBySwarm(String),
+    /// Another deployment replaced the spec while it was judged.
+    Superseded(String),
+    /// Tasks failed or turned unhealthy, or the deadline passed.
+    Unhealthy(String),
+}
+
+impl Orchestrator {
+    /// Watches the tasks of `deployment_id` until they are all running and healthy for `gate.settle`, something
+    /// decides otherwise, or `gate.timeout` passes.
+    pub(crate) async fn judge(
+        &self,
+        service_id: &str,
+        deployment_id: &str,
+        expect: Expect,
+        options: &RunOptions,
+    ) -> Result<Verdict> {
+        let gate = &options.gate;
+        let deadline = Instant::now() + gate.timeout;
+        let mut healthy_since: Option<Instant> = None;
+        let mut last_update: Option<UpdateStatus> = None;
+        let mut seen: HashMap<String, (String, TaskHealth)> = HashMap::new();
+        loop {
+            let service = self.docker.inspect_service(service_id, None).await?;
+            let update = crate::service::update_status(&service);
+            if last_update.as_ref() != Some(&update) {
+                options.send(Progress::Update {
+                    status: update.clone(),
+                });
+                last_update = Some(update.clone());
+            }
+            let live = service.spec.as_ref().and_then(crate::spec::deployment_of);
+            if live.as_deref() != Some(deployment_id) {
+                let message = update.message.clone().unwrap_or_default();
+                return Ok(
+                    if update.state.is_rollback() && expect != Expect::NativeRollback {
+                        Verdict::RolledBackBySwarm(message)
+                    } else {
+                        Verdict::Superseded(live.unwrap_or_default())
+                    },
+                );
+            }
+            match update.state {
+                UpdateState::Paused | UpdateState::RollbackPaused => {
+                    return Ok(Verdict::Unhealthy(format!(
+                        "the swarm paused the update: {}",
+                        update.message.unwrap_or_default()
+                    )))
+                }
+                UpdateState::RollbackStarted | UpdateState::RollbackCompleted
+                    if expect == Expect::Update =>
+                {
+                    return Ok(Verdict::RolledBackBySwarm(
+                        update.message.unwrap_or_default(),
+                    ))
+                }
+                _ => {}
+            }
+            let settled_state = match expect {
+                Expect::Create => {
+                    matches!(update.state, UpdateState::None | UpdateState::Completed)
+                }
+                Expect::Update => update.state == UpdateState::Completed,
+                Expect::NativeRollback => update.state == UpdateState::RollbackCompleted,
+            };
+            let desired = desired_replicas(&service);
+            let tasks = self.task_infos(service_id).await?;
+            for task in &tasks {
+                let key = (task.state.clone(), task.health);
+                if seen.get(&task.id) != Some(&key) {
+                    seen.insert(task.id.clone(), key);
+                    let new = task.deployment_id.as_deref() == Some(deployment_id);
+                    options.send(Progress::Task {
+                        task: task.clone(),
+                        new,
+                    });
+                }
+            }
+            let ours: Vec<&TaskInfo> = tasks
+                .iter()
+                .filter(|t| t.deployment_id.as_deref() == Some(deployment_id))
+                .collect();
+            let failure = ours.iter().find_map(|task| task_failure(task));
+            if let (true, Some(reason)) = (settled_state, &failure) {
+                return Ok(Verdict::Unhealthy(reason.clone()));
+            }
+            let ready: Vec<&&TaskInfo> = ours
+                .iter()
+                .filter(|t| {
+                    t.desired_state == "running"
+                        && t.state == "running"
+                        && t.health.counts_as_healthy()
+                })
+                .collect();
+            let all_ready = settled_state && failure.is_none() && ready.len() as u64 >= desired;
+            let now = Instant::now();
+            healthy_since = if all_ready {
+                healthy_since.or(Some(now))
+            } else {
+                None
+            };
+            if let Some(since) = healthy_since {
+                if now.duration_since(since) >= gate.settle {
+                    let container_id = ready.iter().find_map(|t| t.container_id.clone());
+                    return Ok(Verdict::Healthy { container_id });
+                }
+            }
+            if now >= deadline {
+                return Ok(Verdict::Unhealthy(format!(
+                    "not healthy after {:?}: {} of {desired} tasks of deployment {deployment_id} running and healthy, update {:?}{}",
+                    gate.timeout,
+                    ready.len(),
+                    update.state,
+                    failure.map(|f| format!("; {f}")).unwrap_or_default()
+                )));
+            }
+            let wait = if healthy_since.is_some() {
+                gate.poll.min(gate.settle)
+            } else {
+                gate.poll
+            };
+            tokio::time::sleep(
+                wait.min(deadline.saturating_duration_since(now))
+                    .max(Duration::from_millis(50)),
+            )
+            .await;
+        }
+    }
+
+    /// A service's tasks with their container health, newest first, in two calls whatever their number.
+    pub(crate) async fn task_infos(&self, service_id: &str) -> Result<Vec<TaskInfo>> {
+        let filters = HashMap::from([("service".to_string(), vec![service_id.to_string()])]);
+        let tasks = self
+            .docker
+            .list_tasks(Some(ListTasksOptions {
+                filters: Some(filters),
+            }))
+            .await?;
+        let container_filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("com.docker.swarm.service.id={service_id}")],
+        )]);
+        let containers = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(container_filters),
+                ..Default::default()
+            }))
+            .await?;
+        let health_by_container: HashMap<String, TaskHealth> = containers
+            .iter()
+            .filter_map(|c| {
+                Some((
+                    c.id.clone()?,
+                    health_from_status(c.status.as_deref().unwrap_or("")),
+                ))
+            })
+            .collect();
+        let mut infos: Vec<TaskInfo> = tasks
+            .into_iter()
+            .map(|task| {
+                let status = task.status.unwrap_or_default();
+                let container = status.container_status.unwrap_or_default();
+                let container_id = container.container_id.filter(|id| !id.is_empty());
+                let health = container_id
+                    .as_ref()
+                    .and_then(|id| health_by_container.get(id).copied())
+                    .unwrap_or(TaskHealth::Unknown);
+                TaskInfo {
+                    id: task.id.unwrap_or_default(),
+                    slot: task.slot.and_then(|s| u64::try_from(s).ok()),
+                    state: status.state.map(|s| s.to_string()).unwrap_or_default(),
+                    desired_state: task
+                        .desired_state
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                    health,
+                    node_id: task.node_id,
+                    error: status.err,
+                    message: status.message,
+                    container_id,
+                    deployment_id: task.spec.and_then(|spec| {
+                        spec.container_spec?
+                            .labels?
+                            .get(label::DEPLOYMENT_ID)
+                            .cloned()
+                    }),
+                    exit_code: container.exit_code,
+                    updated_at: status.timestamp,
+                }
+            })
+            .collect();
+        infos.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        Ok(infos)
+    }
+}
+
+impl TaskHealth {
+    /// Running tasks without a check, or on a node whose containers we cannot see, count as healthy: the swarm
+    /// only reports a task with a health check as running once the check passed.
+    pub fn counts_as_healthy(self) -> bool {
+        matches!(
+            self,
+            TaskHealth::Healthy | TaskHealth::NoCheck | TaskHealth::Unknown
+        )
+    }
+}
+
+fn task_failure(task: &TaskInfo) -> Option<String> {
+    let failed = [TaskState::FAILED, TaskState::REJECTED].map(|s| s.to_string());
+    if failed.contains(&task.state) {
+        let detail = task
+            .error
+            .clone()
+            .or_else(|| task.message.clone())
+            .unwrap_or_default();
+        return Some(format!("task {} {}: {detail}", short(&task.id), task.state));
+    }
+    (task.state == "running" && task.health == TaskHealth::Unhealthy)
+        .then(|| format!("task {} is running but unhealthy", short(&task.id)))
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+fn desired_replicas(service: &Service) -> u64 {
+    service
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.mode.as_ref()?.replicated.as_ref()?.replicas)
+        .and_then(|r| u64::try_from(r).ok())
+        .unwrap_or(0)
+}
+
+/// Health from the engine's container status text (`Up 3 seconds (healthy)`), which every API version has.
+pub fn health_from_status(status: &str) -> TaskHealth {
+    if status.contains("(healthy)") {
+        TaskHealth::Healthy
+    } else if status.contains("(unhealthy)") {
+        TaskHealth::Unhealthy
+    } else if status.contains("(health: starting)") {
+        TaskHealth::Starting
+    } else if status.starts_with("Up") {
+        TaskHealth::NoCheck
+    } else {
+        TaskHealth::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_is_read_from_status_text() {
+        assert_eq!(
+            health_from_status("Up 3 seconds (healthy)"),
+            TaskHealth::Healthy
+        );
+        assert_eq!(
+            health_from_status("Up 1 minute (unhealthy)"),
+            TaskHealth::Unhealthy
+        );
+        assert_eq!(
+            health_from_status("Up 1 second (health: starting)"),
+            TaskHealth::Starting
+        );
+        assert_eq!(health_from_status("Up 2 hours"), TaskHealth::NoCheck);
+        assert_eq!(
+            health_from_status("Exited (1) 3 seconds ago"),
+            TaskHealth::Unknown
+        );
+    }
+
+    #[test]
+    fn failed_and_unhealthy_tasks_are_failures() {
+        let task = |state: &str, health| TaskInfo {
+            id: "abcdefabcdefabcdef".into(),
+            slot: Some(1),
+            state: state.into(),
+            desired_state: "running".into(),
+            health,
+            node_id: None,
+            error: Some("task: non-zero exit (1)".into()),
+            message: None,
+            container_id: None,
+            deployment_id: None,
+            exit_code: Some(1),
+            updated_at: None,
+        };
+        assert!(task_failure(&task("failed", TaskHealth::Unknown))
+            .is_some_and(|r| r.contains("non-zero exit")));
+        assert!(task_failure(&task("running", TaskHealth::Unhealthy)).is_some());
+        assert!(task_failure(&task("running", TaskHealth::Healthy)).is_none());
+        assert!(task_failure(&task("starting", TaskHealth::Starting)).is_none());
+    }
+}

@@ -1,0 +1,119 @@
+//! Resolving a deployment's image to an exact image and keeping it from pruning.
+
+use bollard::query_parameters::{CreateImageOptions, RemoveImageOptions, TagImageOptions};
+use futures_util::TryStreamExt;
+use tracing::{debug, info};
+
+use crate::error::{Error, Result};
+use crate::model::ResolvedImage;
+use crate::naming;
+use crate::Orchestrator;
+
+impl Orchestrator {
+    /// Finds the image (pulling it when absent), and tags it for this deployment so it stays restorable.
+    pub(crate) async fn resolve_image(
+        &self,
+        requested: &str,
+        deployment_id: &str,
+    ) -> Result<ResolvedImage> {
+        let inspect = match self
+            .docker
+            .inspect_image(requested)
+            .await
+            .map_err(Error::from)
+        {
+            Ok(image) => image,
+            Err(error) if error.is_not_found() => {
+                self.pull(requested).await?;
+                self.docker.inspect_image(requested).await?
+            }
+            Err(error) => return Err(error),
+        };
+        let image_id = inspect.id.clone().ok_or_else(|| Error::ImageUnavailable {
+            image: requested.to_string(),
+            reason: "the engine reported no image id".to_string(),
+        })?;
+        let repository = repository_of(requested);
+        let digests = inspect.repo_digests.unwrap_or_default();
+        let digest_ref = digests
+            .iter()
+            .find(|digest| digest.split('@').next() == Some(repository))
+            .or_else(|| digests.first())
+            .cloned();
+        let keep_tag = naming::keep_tag(repository, deployment_id);
+        self.docker
+            .tag_image(
+                &image_id,
+                Some(TagImageOptions {
+                    repo: Some(repository.to_string()),
+                    tag: Some(naming::keep_tag_suffix(deployment_id)),
+                }),
+            )
+            .await?;
+        debug!(%requested, %image_id, %keep_tag, "image pinned");
+        Ok(ResolvedImage {
+            requested: requested.to_string(),
+            image_id,
+            digest_ref,
+            keep_tag,
+        })
+    }
+
+    async fn pull(&self, reference: &str) -> Result<()> {
+        info!(%reference, "pulling image");
+        let options = CreateImageOptions {
+            from_image: Some(reference.to_string()),
+            ..Default::default()
+        };
+        self.docker
+            .create_image(Some(options), None, None)
+            .try_collect::<Vec<_>>()
+            .await
+            .map(drop)
+            .map_err(|error| Error::ImageUnavailable {
+                image: reference.to_string(),
+                reason: format!("not on this engine, and pulling it failed: {error}"),
+            })
+    }
+
+    /// Drops our tag of a deployment that fell out of the history; the image goes when nothing else holds it.
+    pub(crate) async fn release_image(&self, image: &ResolvedImage) {
+        let options = RemoveImageOptions {
+            force: false,
+            noprune: false,
+            ..Default::default()
+        };
+        match self
+            .docker
+            .remove_image(&image.keep_tag, Some(options), None)
+            .await
+        {
+            Ok(_) => debug!(tag = %image.keep_tag, "released image"),
+            // Still used by a container, or already gone: either way nothing is lost.
+            Err(error) => debug!(tag = %image.keep_tag, %error, "image tag not released"),
+        }
+    }
+}
+
+/// The repository part of a reference: `host:5000/a/b:tag@sha256:…` → `host:5000/a/b`.
+pub fn repository_of(reference: &str) -> &str {
+    let without_digest = reference.split('@').next().unwrap_or(reference);
+    match without_digest.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => repository,
+        _ => without_digest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repository_of;
+
+    #[test]
+    fn repository_drops_tag_and_digest_but_keeps_registry_port() {
+        assert_eq!(repository_of("app:v1"), "app");
+        assert_eq!(repository_of("host:5000/team/app"), "host:5000/team/app");
+        assert_eq!(repository_of("host:5000/team/app:v1"), "host:5000/team/app");
+        assert_eq!(repository_of("app@sha256:abc"), "app");
+        assert_eq!(repository_of("app:v1@sha256:abc"), "app");
+    }
+}

@@ -1,0 +1,76 @@
+//! Swarmdeck's orchestrator: everything Swarmdeck does to a Docker Swarm, over bollard.
+//!
+//! Organizations (tenants) each get an encrypted overlay network; their services are deployed, updated,
+//! scaled and rolled back through [`Orchestrator`]. Requests are validated before any Docker call, every spec
+//! written carries the update policy, and each deployment is recorded in the swarm itself.
+//!
+//! This crate knows nothing of Tauri, IPC or the terminal: the app and the CLI are thin layers over it.
+
+mod error;
+mod gate;
+mod history;
+mod images;
+mod logs;
+pub mod model;
+pub mod naming;
+mod network;
+pub mod retry;
+mod service;
+pub mod spec;
+mod swarm;
+pub mod validate;
+
+use std::collections::{BTreeMap, HashMap};
+
+pub use bollard::Docker;
+pub use error::{Error, Result};
+pub use gate::{Progress, ProgressSender, RunOptions};
+pub use history::HISTORY_LIMIT;
+pub use images::repository_of;
+pub use model::*;
+pub use swarm::{advertise_address, ADVERTISE_ADDR_ENV};
+
+/// The orchestrator: a handle on one Docker engine that manages its swarm.
+///
+/// Cheap to clone: clones share the engine connection.
+#[derive(Debug, Clone)]
+pub struct Orchestrator {
+    docker: Docker,
+    extra_labels: BTreeMap<String, String>,
+}
+
+impl Orchestrator {
+    /// Wraps an engine connection.
+    pub fn new(docker: Docker) -> Self {
+        Orchestrator {
+            docker,
+            extra_labels: BTreeMap::new(),
+        }
+    }
+
+    /// Connects to the engine named by `DOCKER_HOST`, else the local socket, at the engine's API version.
+    pub async fn connect_local() -> Result<Self> {
+        let docker = Docker::connect_with_defaults()?.negotiate_version().await?;
+        Ok(Orchestrator::new(docker))
+    }
+
+    /// Adds labels to every object this orchestrator creates (tests mark their resources this way).
+    pub fn with_labels(mut self, labels: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.extra_labels.extend(labels);
+        self
+    }
+
+    /// The engine connection, for callers that watch events or need a raw call.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    fn labels<const N: usize>(&self, ours: [(&str, String); N]) -> HashMap<String, String> {
+        let mut labels: HashMap<String, String> = self.extra_labels.clone().into_iter().collect();
+        labels.extend(
+            ours.into_iter()
+                .map(|(key, value)| (key.to_string(), value)),
+        );
+        labels
+    }
+}

@@ -1,0 +1,152 @@
+//! Swarm mode: initialise, inspect, and the capacity of the nodes.
+
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+
+use bollard::models::{LocalNodeState, NodeState, SwarmInitRequest};
+use tracing::info;
+
+use crate::error::{Error, Result};
+use crate::model::SwarmInfo;
+use crate::Orchestrator;
+
+/// Environment variable that chooses the advertise address.
+pub const ADVERTISE_ADDR_ENV: &str = "DOCKER_SWARM_ADVERTISE_ADDR";
+
+impl Orchestrator {
+    /// Whether swarm mode is active on this engine and it can manage the swarm.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn is_swarm_initialized(&self) -> Result<bool> {
+        Ok(self.swarm_info().await?.initialized)
+    }
+
+    /// The swarm as this engine sees it.
+    pub async fn swarm_info(&self) -> Result<SwarmInfo> {
+        let info = self.docker.info().await?;
+        let swarm = info.swarm.unwrap_or_default();
+        let state = swarm.local_node_state.unwrap_or(LocalNodeState::INACTIVE);
+        let manager = swarm.control_available.unwrap_or(false);
+        let initialized = state == LocalNodeState::ACTIVE && manager;
+        let swarm_id = if initialized {
+            self.docker.inspect_swarm().await?.id
+        } else {
+            swarm.cluster.and_then(|cluster| cluster.id)
+        };
+        Ok(SwarmInfo {
+            initialized,
+            local_node_state: state.to_string(),
+            swarm_id,
+            node_id: swarm.node_id.filter(|id| !id.is_empty()),
+            nodes: swarm.nodes.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+            managers: swarm
+                .managers
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+            advertise_addr: swarm.node_addr.filter(|addr| !addr.is_empty()),
+            engine_version: info.server_version,
+            created: false,
+        })
+    }
+
+    /// Initialises swarm mode unless it is active already; idempotent.
+    ///
+    /// The advertise address comes from `DOCKER_SWARM_ADVERTISE_ADDR`, else the primary IPv4 of the default route.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn init_swarm(&self) -> Result<SwarmInfo> {
+        let current = self.swarm_info().await?;
+        if current.initialized {
+            return Ok(current);
+        }
+        if current.local_node_state != LocalNodeState::INACTIVE.to_string() {
+            return Err(Error::NotSwarmManager {
+                state: format!(
+                    "node state is {} and it is not a manager; run this against a manager node",
+                    current.local_node_state
+                ),
+            });
+        }
+        let advertise = advertise_address()?;
+        info!(%advertise, "initialising swarm");
+        self.docker
+            .init_swarm(SwarmInitRequest {
+                listen_addr: Some("0.0.0.0:2377".to_string()),
+                advertise_addr: Some(advertise.to_string()),
+                ..Default::default()
+            })
+            .await?;
+        let mut created = self.swarm_info().await?;
+        created.created = true;
+        Ok(created)
+    }
+
+    /// Initialises the swarm on first use; fails only when this engine cannot manage one.
+    pub(crate) async fn ensure_swarm(&self) -> Result<()> {
+        self.init_swarm().await.map(drop)
+    }
+
+    /// Refuses requests larger than the biggest ready node, naming what the nodes offer.
+    pub(crate) async fn check_capacity(&self, nano_cpus: i64, memory_bytes: i64) -> Result<()> {
+        let nodes = self.docker.list_nodes(None).await?;
+        let ready = nodes
+            .iter()
+            .filter(|node| node.status.as_ref().and_then(|s| s.state) == Some(NodeState::READY));
+        let (mut cpu, mut memory) = (0_i64, 0_i64);
+        for node in ready {
+            let resources = node.description.as_ref().and_then(|d| d.resources.as_ref());
+            cpu = cpu.max(resources.and_then(|r| r.nano_cpus).unwrap_or(0));
+            memory = memory.max(resources.and_then(|r| r.memory_bytes).unwrap_or(0));
+        }
+        if nano_cpus > cpu {
+            return Err(Error::InsufficientCapacity {
+                resource: "cpu",
+                requested: format!("{} cores", nano_cpus as f64 / 1e9),
+                available: format!("{} cores", cpu as f64 / 1e9),
+            });
+        }
+        if memory_bytes > memory {
+            const MB: i64 = 1024 * 1024;
+            return Err(Error::InsufficientCapacity {
+                resource: "memory",
+                requested: format!("{} MB", memory_bytes / MB),
+                available: format!("{} MB", memory / MB),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The address to advertise: the environment's choice, else the source address of the default route.
+pub fn advertise_address() -> Result<IpAddr> {
+    if let Ok(value) = std::env::var(ADVERTISE_ADDR_ENV) {
+        let value = value.trim();
+        if !value.is_empty() {
+            return value
+                .parse::<IpAddr>()
+                .map_err(|_| Error::NoAdvertiseAddress {
+                    reason: format!("{ADVERTISE_ADDR_ENV}={value:?} is not an IP address"),
+                });
+        }
+    }
+    default_route_ipv4()
+}
+
+/// Asks the kernel which local address it would use towards a public address; a UDP connect sends nothing.
+fn default_route_ipv4() -> Result<IpAddr> {
+    let socket =
+        UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).map_err(|e| Error::NoAdvertiseAddress {
+            reason: format!("cannot open a UDP socket to query routes: {e}"),
+        })?;
+    socket
+        .connect((Ipv4Addr::new(198, 51, 100, 1), 9))
+        .and_then(|()| socket.local_addr())
+        .map_err(|e| Error::NoAdvertiseAddress {
+            reason: format!("this host has no IPv4 default route ({e})"),
+        })
+        .and_then(|local| match local.ip() {
+            ip if ip.is_unspecified() || ip.is_loopback() => Err(Error::NoAdvertiseAddress {
+                reason: format!(
+                    "the default route's source address {ip} is not reachable from other hosts"
+                ),
+            }),
+            ip => Ok(ip),
+        })
+}
