@@ -1,1 +1,272 @@
-fn main() {}
+//! `swarmdeck`: a thin command line over the orchestrator.
+
+mod args;
+mod error;
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use futures_util::StreamExt;
+use serde::Serialize;
+use swarmdeck_orchestrator::{DeployOutcome, HealthGate, Orchestrator, Progress, RunOptions};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::args::{Cli, Command, LogsArgs, NetworkCommand, OrgCommand, SwarmCommand};
+use crate::error::CliError;
+use crate::output::Output;
+
+/// Environment variable holding the tracing filter.
+const LOG_ENV: &str = "SWARMDECK_LOG";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            // Engine messages can span lines; scripts rely on exactly one error line.
+            let message = error.to_string().replace(['\r', '\n'], " ");
+            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn init_tracing() {
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match EnvFilter::try_from_env(LOG_ENV) {
+        Ok(filter) => tracing_subscriber::registry()
+            .with(layer.with_filter(filter))
+            .init(),
+        Err(_) => tracing_subscriber::registry()
+            .with(
+                layer
+                    .with_filter(EnvFilter::new("warn"))
+                    .with_filter(filter_fn(|meta| !is_reported_error(meta))),
+            )
+            .init(),
+    }
+}
+
+/// The core's `#[instrument(err)]` logs each failure it returns; the CLI prints that same error as its one
+/// `error:` line, so by default the event is only noise. An explicit `SWARMDECK_LOG` still shows it.
+fn is_reported_error(meta: &tracing::Metadata<'_>) -> bool {
+    meta.is_event()
+        && *meta.level() == tracing::Level::ERROR
+        && meta.target().starts_with("swarmdeck_orchestrator")
+        && meta.fields().iter().map(|field| field.name()).eq(["error"])
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let out = Output { json: cli.json };
+    match cli.command {
+        Command::Swarm(SwarmCommand::Init) => {
+            let info = connect().await?.init_swarm().await?;
+            out.emit(&info, output::swarm_info)
+        }
+        Command::Swarm(SwarmCommand::Status) => {
+            let info = connect().await?.swarm_info().await?;
+            out.emit(&info, output::swarm_info)
+        }
+        Command::Deploy(args) => {
+            let request = args.request();
+            let core = connect().await?;
+            let outcome = with_progress(out, args.gate.gate(), |options| async move {
+                core.deploy(&request, &options).await
+            })
+            .await?;
+            out.emit(&outcome, |o| output::deploy_outcome("deployed", o))
+        }
+        Command::Update(args) => {
+            // Checked before connecting so a usage mistake needs no engine.
+            let request = args.request()?;
+            let core = connect().await?;
+            let service = args.service;
+            let outcome = with_progress(out, args.gate.gate(), |options| async move {
+                core.update(&service, &request, &options).await
+            })
+            .await?;
+            out.emit(&outcome, |o| output::deploy_outcome("updated", o))
+        }
+        Command::Rollback(args) => {
+            let core = connect().await?;
+            let (service, to) = (args.service, args.to);
+            let outcome = with_progress(out, args.gate.gate(), |options| async move {
+                match to {
+                    Some(deployment) => core.rollback_to(&service, &deployment, &options).await,
+                    None => core.rollback(&service, &options).await,
+                }
+            })
+            .await?;
+            out.emit(&outcome, |o| output::deploy_outcome("rolled back", o))
+        }
+        Command::Scale { service, replicas } => {
+            connect().await?.scale(&service, replicas).await?;
+            let done = Scaled { service, replicas };
+            out.emit(&done, |d| {
+                format!("scaled {} to {} replicas\n", d.service, d.replicas)
+            })
+        }
+        Command::Rm { service } => {
+            connect().await?.remove_service(&service).await?;
+            out.emit(&Removed { removed: service }, |r| {
+                format!("removed service {}\n", r.removed)
+            })
+        }
+        Command::Status { service } => {
+            let status = connect().await?.service_status(&service).await?;
+            out.emit(&status, output::service_status)
+        }
+        Command::UpdateStatus { service } => {
+            let status = connect().await?.update_status(&service).await?;
+            out.emit(&status, output::update_status)
+        }
+        Command::Logs(args) => logs(out, args).await,
+        Command::History { service, reconcile } => {
+            let core = connect().await?;
+            let records = if reconcile {
+                core.reconcile_history(&service).await?
+            } else {
+                core.deployment_history(&service).await?
+            };
+            out.emit(&records, |r| output::history(&service, r))
+        }
+        Command::Reconcile { service } => {
+            let records = connect().await?.reconcile_history(&service).await?;
+            out.emit(&records, |r| output::history(&service, r))
+        }
+        Command::Org(OrgCommand::Network(NetworkCommand::Ensure { org })) => {
+            let network = connect().await?.ensure_org_network(&org).await?;
+            out.emit(&network, output::org_network)
+        }
+        Command::Org(OrgCommand::Network(NetworkCommand::Rm { org })) => {
+            connect().await?.remove_org_network(&org).await?;
+            out.emit(&Removed { removed: org }, |r| {
+                format!("removed network of organization {}\n", r.removed)
+            })
+        }
+        Command::Org(
+            OrgCommand::Services { org } | OrgCommand::Network(NetworkCommand::Services { org }),
+        ) => {
+            let services = connect().await?.list_org_services(&org).await?;
+            out.emit(&services, |s| output::org_services(&org, s))
+        }
+    }
+}
+
+/// JSON result of a scale, which the core answers with nothing.
+#[derive(Serialize)]
+struct Scaled {
+    service: String,
+    replicas: u32,
+}
+
+/// JSON result of a removal, which the core answers with nothing.
+#[derive(Serialize)]
+struct Removed {
+    removed: String,
+}
+
+async fn connect() -> Result<Orchestrator, CliError> {
+    Ok(Orchestrator::connect_local().await?)
+}
+
+/// Runs a spec-writing call while a task prints its progress to stderr, and waits for the printer to drain
+/// before returning so no progress line lands after the result.
+async fn with_progress<F, Fut>(
+    out: Output,
+    gate: HealthGate,
+    call: F,
+) -> Result<DeployOutcome, CliError>
+where
+    F: FnOnce(RunOptions) -> Fut,
+    Fut: std::future::Future<Output = swarmdeck_orchestrator::Result<DeployOutcome>>,
+{
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let printer = spawn_printer(out, receiver);
+    // The future owns the options, so the sender is dropped when the call ends and the printer sees the close.
+    let result = call(RunOptions {
+        gate,
+        progress: Some(sender),
+    })
+    .await;
+    if let Err(error) = printer.await {
+        tracing::warn!(%error, "progress printer stopped");
+    }
+    Ok(result?)
+}
+
+fn spawn_printer(out: Output, mut receiver: mpsc::UnboundedReceiver<Progress>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            match out.progress_line(&event) {
+                // Progress is advisory: a closed stderr must not disturb the call it reports on.
+                Ok(line) => {
+                    let _ = writeln!(std::io::stderr().lock(), "{line}");
+                }
+                Err(error) => tracing::warn!(%error, "cannot render a progress event"),
+            }
+        }
+    })
+}
+
+async fn logs(out: Output, args: LogsArgs) -> Result<(), CliError> {
+    let query = args.query(unix_now());
+    let core = connect().await?;
+    if !args.follow {
+        let lines = core.service_logs(&args.service, &query).await?;
+        if out.json {
+            return out.emit(&lines, |_| String::new());
+        }
+        for line in &lines {
+            out.log_line(line)?;
+        }
+        return Ok(());
+    }
+    let cancel = CancellationToken::new();
+    let interrupt = tokio::spawn(cancel_on_ctrl_c(cancel.clone()));
+    let stream = core.follow_service_logs(&args.service, &query, cancel);
+    let mut stream = std::pin::pin!(stream);
+    let mut result = Ok(());
+    while let Some(line) = stream.next().await {
+        if let Err(error) = line.map_err(CliError::from).and_then(|l| out.log_line(&l)) {
+            result = Err(error);
+            break;
+        }
+    }
+    interrupt.abort();
+    result
+}
+
+/// The first Ctrl-C ends the follow cleanly; a second one exits at once in case the engine stream hangs.
+async fn cancel_on_ctrl_c(cancel: CancellationToken) {
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        tracing::warn!(%error, "cannot listen for Ctrl-C");
+        return;
+    }
+    cancel.cancel();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(130);
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}

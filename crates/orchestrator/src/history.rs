@@ -35,6 +35,7 @@ impl Orchestrator {
         let labels = self.labels([
             (label::MANAGED_BY, MANAGED_BY.to_string()),
             (label::HISTORY_SERVICE, record.service_name.clone()),
+            (label::ORG, record.definition.org_id.clone()),
             (label::DEPLOYMENT_ID, record.deployment_id.clone()),
             (
                 label::OUTCOME,
@@ -168,8 +169,8 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Deletes every record of a service and releases their images.
-    pub(crate) async fn purge_history(&self, service_name: &str) -> Result<()> {
+    /// Deletes every record of a service and releases our tags of their images.
+    pub async fn purge_history(&self, service_name: &str) -> Result<()> {
         for record in self.deployment_history(service_name).await? {
             self.delete_record(&record).await?;
         }

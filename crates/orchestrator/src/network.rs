@@ -138,12 +138,17 @@ impl Orchestrator {
             Duration::from_millis(500),
             "network to be released",
             || async {
+                // The engine lists a removed overlay until its local copy is gone: done means not listed.
+                if self.find_org_network(org_id).await?.is_none() {
+                    return Ok(Some(()));
+                }
                 match self.docker.remove_network(&id).await {
-                    Ok(()) => Ok(Some(())),
+                    Ok(()) => Ok(None),
                     Err(error) => {
                         let error = Error::from(error);
                         match error.engine_status() {
-                            Some(404) => Ok(Some(())),
+                            Some(404) => Ok(None),
+                            Some(500) if is_gone(&error) => Ok(None),
                             Some(403 | 409) | Some(500) if is_in_use(&error) => Ok(None),
                             _ => Err(error),
                         }
@@ -164,6 +169,10 @@ impl Orchestrator {
         };
         Ok(self.docker.list_services(Some(options)).await?)
     }
+}
+
+fn is_gone(error: &Error) -> bool {
+    matches!(error, Error::Engine { message, .. } if message.contains("not found"))
 }
 
 fn is_in_use(error: &Error) -> bool {

@@ -281,15 +281,15 @@ impl Orchestrator {
             limit.memory_bytes.unwrap_or(0),
         )
         .await?;
+        options.phase(format!("resolving image {}", definition.image));
+        let image = self
+            .resolve_image(&definition.image, &deployment_id)
+            .await?;
         let network = self.ensure_org_network(&definition.org_id).await?;
         let existing = self.find_service(&service_name).await?;
         if existing.is_some() {
             self.reconcile_history(&service_name).await?;
         }
-        options.phase(format!("resolving image {}", definition.image));
-        let image = self
-            .resolve_image(&definition.image, &deployment_id)
-            .await?;
         let record = DeploymentRecord {
             deployment_id: deployment_id.clone(),
             service_name: service_name.clone(),

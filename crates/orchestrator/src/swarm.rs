@@ -66,16 +66,20 @@ impl Orchestrator {
         }
         let advertise = advertise_address()?;
         info!(%advertise, "initialising swarm");
-        self.docker
-            .init_swarm(SwarmInitRequest {
-                listen_addr: Some("0.0.0.0:2377".to_string()),
-                advertise_addr: Some(advertise.to_string()),
-                ..Default::default()
-            })
-            .await?;
-        let mut created = self.swarm_info().await?;
-        created.created = true;
-        Ok(created)
+        let request = SwarmInitRequest {
+            listen_addr: Some("0.0.0.0:2377".to_string()),
+            advertise_addr: Some(advertise.to_string()),
+            ..Default::default()
+        };
+        let created = match self.docker.init_swarm(request).await.map_err(Error::from) {
+            Ok(_) => true,
+            // Another client initialised it between our look and our init: that is the state we wanted.
+            Err(Error::Engine { status: 503, message }) if message.contains("already part of a swarm") => false,
+            Err(error) => return Err(error),
+        };
+        let mut info = self.swarm_info().await?;
+        info.created = created;
+        Ok(info)
     }
 
     /// Initialises the swarm on first use; fails only when this engine cannot manage one.
