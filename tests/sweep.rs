@@ -2,7 +2,9 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> swarmdeck_tests::TestResult {
-    let docker = bollard::Docker::connect_with_defaults()?.negotiate_version().await?;
+    let docker = bollard::Docker::connect_with_defaults()?
+        .negotiate_version()
+        .await?;
     let removed = swarmdeck_tests::sweep(&docker).await?;
     println!("sweep: removed {removed} leftover test resources");
     Ok(())

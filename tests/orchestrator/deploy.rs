@@ -47,8 +47,16 @@ async fn every_spec_write_carries_the_update_policy() -> TestResult {
         let deployed = orchestrator.deploy(&request, &run).await?;
         let assert_policy = |spec: bollard::models::ServiceSpec, path: &str| {
             let update = spec.update_config.unwrap_or_default();
-            assert_eq!(update.order, Some(ServiceSpecUpdateConfigOrderEnum::START_FIRST), "{path}");
-            assert_eq!(update.failure_action, Some(ServiceSpecUpdateConfigFailureActionEnum::ROLLBACK), "{path}");
+            assert_eq!(
+                update.order,
+                Some(ServiceSpecUpdateConfigOrderEnum::START_FIRST),
+                "{path}"
+            );
+            assert_eq!(
+                update.failure_action,
+                Some(ServiceSpecUpdateConfigFailureActionEnum::ROLLBACK),
+                "{path}"
+            );
             assert_eq!(update.monitor, Some(15_000_000_000), "{path}");
             assert_eq!(update.delay, Some(10_000_000_000), "{path}");
             assert_eq!(update.parallelism, Some(1), "{path}");
@@ -57,9 +65,21 @@ async fn every_spec_write_carries_the_update_policy() -> TestResult {
         };
         let docker = orchestrator.docker();
         let inspect = |name: String| async move { docker.inspect_service(&name, None).await };
-        assert_policy(inspect(deployed.service_name.clone()).await?.spec.unwrap_or_default(), "create");
+        assert_policy(
+            inspect(deployed.service_name.clone())
+                .await?
+                .spec
+                .unwrap_or_default(),
+            "create",
+        );
         orchestrator.scale(&deployed.service_name, 2).await?;
-        assert_policy(inspect(deployed.service_name.clone()).await?.spec.unwrap_or_default(), "scale");
+        assert_policy(
+            inspect(deployed.service_name.clone())
+                .await?
+                .spec
+                .unwrap_or_default(),
+            "scale",
+        );
         Ok(())
     })
     .await
@@ -68,17 +88,23 @@ async fn every_spec_write_carries_the_update_policy() -> TestResult {
 #[tokio::test]
 async fn scale_changes_running_replicas() -> TestResult {
     with_orgs(&["scale"], |orchestrator, orgs| async move {
-        let deployed = orchestrator.deploy(&fixture_request(&orgs[0], "worker", "v1"), &fast_run()).await?;
+        let deployed = orchestrator
+            .deploy(&fixture_request(&orgs[0], "worker", "v1"), &fast_run())
+            .await?;
         orchestrator.scale(&deployed.service_name, 3).await?;
         let name = deployed.service_name.clone();
-        swarmdeck_tests::eventually(std::time::Duration::from_secs(60), "3 running replicas", || {
-            let orchestrator = orchestrator.clone();
-            let name = name.clone();
-            async move {
-                let status = orchestrator.service_status(&name).await?;
-                Ok((status.desired == 3 && status.running == 3).then_some(()))
-            }
-        })
+        swarmdeck_tests::eventually(
+            std::time::Duration::from_secs(60),
+            "3 running replicas",
+            || {
+                let orchestrator = orchestrator.clone();
+                let name = name.clone();
+                async move {
+                    let status = orchestrator.service_status(&name).await?;
+                    Ok((status.desired == 3 && status.running == 3).then_some(()))
+                }
+            },
+        )
         .await?;
         orchestrator.scale(&deployed.service_name, 1).await?;
         let status = orchestrator.service_status(&deployed.service_name).await?;

@@ -11,9 +11,33 @@ async fn rollback_to_the_first_of_three_restores_env_limits_and_the_exact_image(
     with_orgs(&["rollto"], |orchestrator, orgs| async move {
         let org = &orgs[0];
         let versions = [
-            ("v1", "one", Resources { cpu_cores: 0.5, memory_mb: 256, disk_gb: 1 }),
-            ("v2", "two", Resources { cpu_cores: 1.0, memory_mb: 512, disk_gb: 2 }),
-            ("v3", "three", Resources { cpu_cores: 1.5, memory_mb: 384, disk_gb: 3 }),
+            (
+                "v1",
+                "one",
+                Resources {
+                    cpu_cores: 0.5,
+                    memory_mb: 256,
+                    disk_gb: 1,
+                },
+            ),
+            (
+                "v2",
+                "two",
+                Resources {
+                    cpu_cores: 1.0,
+                    memory_mb: 512,
+                    disk_gb: 2,
+                },
+            ),
+            (
+                "v3",
+                "three",
+                Resources {
+                    cpu_cores: 1.5,
+                    memory_mb: 384,
+                    disk_gb: 3,
+                },
+            ),
         ];
         let mut deployed = Vec::new();
         for (version, marker, resources) in versions.clone() {
@@ -34,10 +58,18 @@ async fn rollback_to_the_first_of_three_restores_env_limits_and_the_exact_image(
                 }),
             )
             .await?;
-        let restored = orchestrator.rollback_to(&first.service_name, &first.deployment_id, &fast_run()).await?;
+        let restored = orchestrator
+            .rollback_to(&first.service_name, &first.deployment_id, &fast_run())
+            .await?;
 
-        let service = orchestrator.docker().inspect_service(&first.service_name, None).await?;
-        let task = service.spec.and_then(|s| s.task_template).ok_or("no task template")?;
+        let service = orchestrator
+            .docker()
+            .inspect_service(&first.service_name, None)
+            .await?;
+        let task = service
+            .spec
+            .and_then(|s| s.task_template)
+            .ok_or("no task template")?;
         let container = task.container_spec.ok_or("no container spec")?;
         assert_eq!(container.env, Some(vec!["MARKER=one".to_string()]));
         let limits = task.resources.and_then(|r| r.limits).ok_or("no limits")?;
@@ -48,17 +80,32 @@ async fn rollback_to_the_first_of_three_restores_env_limits_and_the_exact_image(
         assert_eq!(image_id.as_deref(), Some(first.image.image_id.as_str()));
         assert_ne!(first.image.image_id, deployed[2].image.image_id);
         let running = restored.container_id.ok_or("no running container")?;
-        let container = orchestrator.docker().inspect_container(&running, None).await?;
-        assert_eq!(container.image.as_deref(), Some(first.image.image_id.as_str()));
+        let container = orchestrator
+            .docker()
+            .inspect_container(&running, None)
+            .await?;
+        assert_eq!(
+            container.image.as_deref(),
+            Some(first.image.image_id.as_str())
+        );
 
         let history = orchestrator.deployment_history(&first.service_name).await?;
         assert_eq!(history.len(), 4);
-        assert_eq!(history[0].trigger, Trigger::RollbackTo { deployment_id: first.deployment_id.clone() });
+        assert_eq!(
+            history[0].trigger,
+            Trigger::RollbackTo {
+                deployment_id: first.deployment_id.clone()
+            }
+        );
         assert_eq!(history[0].outcome, Outcome::Succeeded);
         assert_eq!(history[0].definition.resources.disk_gb, 1);
         let _ = orchestrator
             .docker()
-            .remove_image(&format!("{FIXTURE_REPO}:moved-{org}"), None::<bollard::query_parameters::RemoveImageOptions>, None)
+            .remove_image(
+                &format!("{FIXTURE_REPO}:moved-{org}"),
+                None::<bollard::query_parameters::RemoveImageOptions>,
+                None,
+            )
             .await;
         Ok(())
     })
@@ -68,12 +115,20 @@ async fn rollback_to_the_first_of_three_restores_env_limits_and_the_exact_image(
 #[tokio::test]
 async fn history_survives_a_new_process() -> TestResult {
     with_orgs(&["survive"], |orchestrator, orgs| async move {
-        let first = orchestrator.deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run()).await?;
-        let second = orchestrator.deploy(&fixture_request(&orgs[0], "web", "v2"), &fast_run()).await?;
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
+        let second = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v2"), &fast_run())
+            .await?;
         let output = Command::new(cli_binary()?)
             .args(["--json", "history", &first.service_name])
             .output()?;
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let records: serde_json::Value = serde_json::from_slice(&output.stdout)?;
         let ids: Vec<&str> = records
             .as_array()
@@ -81,7 +136,10 @@ async fn history_survives_a_new_process() -> TestResult {
             .iter()
             .filter_map(|r| r["deployment_id"].as_str())
             .collect();
-        assert_eq!(ids, vec![second.deployment_id.as_str(), first.deployment_id.as_str()]);
+        assert_eq!(
+            ids,
+            vec![second.deployment_id.as_str(), first.deployment_id.as_str()]
+        );
         assert_eq!(records[0]["outcome"], "succeeded");
         Ok(())
     })
@@ -103,21 +161,49 @@ async fn a_deploy_killed_mid_way_is_interrupted_then_reconciled() -> TestResult 
         let org = orgs[0].clone();
         let name = naming::service_name(&org, "web");
         let mut child = spawn_cli(&[
-            "deploy", "--org", &org, "--slug", "web", "--image", FIXTURE_REPO, "--tag", "v1", "--port", "8080",
-            "--health-cmd", "/fixture health", "--health-interval", "1", "--health-retries", "2",
-            "--gate-settle", "600", "--gate-timeout", "900",
+            "deploy",
+            "--org",
+            &org,
+            "--slug",
+            "web",
+            "--image",
+            FIXTURE_REPO,
+            "--tag",
+            "v1",
+            "--port",
+            "8080",
+            "--health-cmd",
+            "/fixture health",
+            "--health-interval",
+            "1",
+            "--health-retries",
+            "2",
+            "--gate-settle",
+            "600",
+            "--gate-timeout",
+            "900",
         ])?;
         let probe = orchestrator.clone();
         let watched = name.clone();
-        eventually(Duration::from_secs(60), "the deploy to be running and recorded in progress", || {
-            let (orchestrator, name) = (probe.clone(), watched.clone());
-            async move {
-                let history = orchestrator.deployment_history(&name).await?;
-                let in_progress = history.first().is_some_and(|r| r.outcome == Outcome::InProgress);
-                let running = in_progress && orchestrator.service_status(&name).await.is_ok_and(|s| s.running == 1);
-                Ok(running.then_some(()))
-            }
-        })
+        eventually(
+            Duration::from_secs(60),
+            "the deploy to be running and recorded in progress",
+            || {
+                let (orchestrator, name) = (probe.clone(), watched.clone());
+                async move {
+                    let history = orchestrator.deployment_history(&name).await?;
+                    let in_progress = history
+                        .first()
+                        .is_some_and(|r| r.outcome == Outcome::InProgress);
+                    let running = in_progress
+                        && orchestrator
+                            .service_status(&name)
+                            .await
+                            .is_ok_and(|s| s.running == 1);
+                    Ok(running.then_some(()))
+                }
+            },
+        )
         .await?;
         child.kill()?;
         child.wait()?;
@@ -133,35 +219,62 @@ async fn a_deploy_killed_mid_way_is_interrupted_then_reconciled() -> TestResult 
 #[tokio::test]
 async fn a_swarm_rollback_while_no_client_ran_is_recognised() -> TestResult {
     with_orgs(&["offline"], |orchestrator, orgs| async move {
-        let first = orchestrator.deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run()).await?;
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
         let name = first.service_name.clone();
         let mut child = spawn_cli(&[
-            "update", &name, "--tag", "v2", "--env", "EXIT_CODE=4", "--update-delay", "0", "--update-monitor", "3",
-            "--gate-timeout", "900",
+            "update",
+            &name,
+            "--tag",
+            "v2",
+            "--env",
+            "EXIT_CODE=4",
+            "--update-delay",
+            "0",
+            "--update-monitor",
+            "3",
+            "--gate-timeout",
+            "900",
         ])?;
         let probe = orchestrator.clone();
         let watched = name.clone();
         let first_id = first.deployment_id.clone();
-        eventually(Duration::from_secs(60), "the update to be recorded and sent", || {
-            let (orchestrator, name, first_id) = (probe.clone(), watched.clone(), first_id.clone());
-            async move {
-                let status = orchestrator.service_status(&name).await?;
-                Ok((status.deployment_id.as_deref() != Some(first_id.as_str())).then_some(()))
-            }
-        })
+        eventually(
+            Duration::from_secs(60),
+            "the update to be recorded and sent",
+            || {
+                let (orchestrator, name, first_id) =
+                    (probe.clone(), watched.clone(), first_id.clone());
+                async move {
+                    let status = orchestrator.service_status(&name).await?;
+                    Ok((status.deployment_id.as_deref() != Some(first_id.as_str())).then_some(()))
+                }
+            },
+        )
         .await?;
         child.kill()?;
         child.wait()?;
         let probe = orchestrator.clone();
-        eventually(Duration::from_secs(90), "the swarm to roll back on its own", || {
-            let (orchestrator, name) = (probe.clone(), watched.clone());
-            async move {
-                Ok((orchestrator.update_status(&name).await?.state == UpdateState::RollbackCompleted).then_some(()))
-            }
-        })
+        eventually(
+            Duration::from_secs(90),
+            "the swarm to roll back on its own",
+            || {
+                let (orchestrator, name) = (probe.clone(), watched.clone());
+                async move {
+                    Ok((orchestrator.update_status(&name).await?.state
+                        == UpdateState::RollbackCompleted)
+                        .then_some(()))
+                }
+            },
+        )
         .await?;
         let history = orchestrator.reconcile_history(&name).await?;
-        assert_eq!(history[0].outcome, Outcome::RolledBackBySwarm, "{history:#?}");
+        assert_eq!(
+            history[0].outcome,
+            Outcome::RolledBackBySwarm,
+            "{history:#?}"
+        );
         assert_eq!(history[1].deployment_id, first.deployment_id);
         assert_eq!(history[1].outcome, Outcome::Succeeded);
         Ok(())

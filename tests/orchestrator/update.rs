@@ -9,7 +9,12 @@ use tokio::sync::mpsc;
 use crate::fixture_request;
 
 fn env(pairs: &[(&str, &str)]) -> Option<std::collections::BTreeMap<String, String>> {
-    Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 #[tokio::test]
@@ -35,10 +40,11 @@ async fn start_first_update_keeps_the_old_task_until_the_new_one_runs() -> TestR
             .iter()
             .position(|e| matches!(e, Progress::Task { task, new: true } if task.state == "running"))
             .ok_or("the new task was never seen running")?;
+        // The swarm tells the old task to stop through its desired state; the container then gets its grace period.
         let old_stopped = events
             .iter()
-            .position(|e| matches!(e, Progress::Task { task, new: false } if task.state == "shutdown" || task.state == "complete"))
-            .ok_or("the old task was never seen stopping")?;
+            .position(|e| matches!(e, Progress::Task { task, new: false } if task.desired_state == "shutdown"))
+            .ok_or_else(|| format!("the old task was never seen stopping: {events:#?}"))?;
         assert!(new_running < old_stopped, "start-first: the old task stopped before the new one ran: {events:#?}");
         assert!(events.iter().any(|e| matches!(e, Progress::Update { status } if status.state == UpdateState::Completed)));
         let status = orchestrator.service_status(&second.service_name).await?;
@@ -52,14 +58,21 @@ async fn start_first_update_keeps_the_old_task_until_the_new_one_runs() -> TestR
 #[tokio::test]
 async fn an_image_that_exits_is_rolled_back_by_the_swarm() -> TestResult {
     with_orgs(&["exits"], |orchestrator, orgs| async move {
-        let first = orchestrator.deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run()).await?;
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
         let update = UpdateRequest {
             image_tag: Some("v2".into()),
             env: env(&[("EXIT_CODE", "3")]),
             ..Default::default()
         };
-        let result = orchestrator.update(&first.service_name, &update, &fast_run()).await;
-        assert!(matches!(result, Err(Error::RolledBackBySwarm { .. })), "{result:?}");
+        let result = orchestrator
+            .update(&first.service_name, &update, &fast_run())
+            .await;
+        assert!(
+            matches!(result, Err(Error::RolledBackBySwarm { .. })),
+            "{result:?}"
+        );
         let name = first.service_name.clone();
         eventually(Duration::from_secs(90), "rollback_completed", || {
             let orchestrator = orchestrator.clone();
@@ -71,9 +84,16 @@ async fn an_image_that_exits_is_rolled_back_by_the_swarm() -> TestResult {
         })
         .await?;
         let status = orchestrator.service_status(&first.service_name).await?;
-        assert_eq!(status.deployment_id.as_deref(), Some(first.deployment_id.as_str()));
+        assert_eq!(
+            status.deployment_id.as_deref(),
+            Some(first.deployment_id.as_str())
+        );
         let history = orchestrator.deployment_history(&first.service_name).await?;
-        assert_eq!(history[0].outcome, Outcome::RolledBackBySwarm, "{history:#?}");
+        assert_eq!(
+            history[0].outcome,
+            Outcome::RolledBackBySwarm,
+            "{history:#?}"
+        );
         assert_eq!(history[1].outcome, Outcome::Succeeded);
         Ok(())
     })
@@ -83,7 +103,9 @@ async fn an_image_that_exits_is_rolled_back_by_the_swarm() -> TestResult {
 #[tokio::test]
 async fn a_task_that_turns_unhealthy_fails_the_health_check_and_is_rolled_back() -> TestResult {
     with_orgs(&["unhealthy"], |orchestrator, orgs| async move {
-        let first = orchestrator.deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run()).await?;
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
         // The swarm's monitor ends before the task turns unhealthy, so only our health check can catch it.
         let update = UpdateRequest {
             image_tag: Some("v2".into()),
@@ -97,9 +119,15 @@ async fn a_task_that_turns_unhealthy_fails_the_health_check_and_is_rolled_back()
         };
         let mut run = fast_run();
         run.gate.settle = Duration::from_secs(20);
-        let result = orchestrator.update(&first.service_name, &update, &run).await;
+        let result = orchestrator
+            .update(&first.service_name, &update, &run)
+            .await;
         match result {
-            Err(Error::HealthCheckFailed { rolled_back, reason, .. }) => {
+            Err(Error::HealthCheckFailed {
+                rolled_back,
+                reason,
+                ..
+            }) => {
                 assert!(rolled_back);
                 assert!(!reason.is_empty());
             }
@@ -107,19 +135,27 @@ async fn a_task_that_turns_unhealthy_fails_the_health_check_and_is_rolled_back()
         }
         let name = first.service_name.clone();
         let first_id = first.deployment_id.clone();
-        eventually(Duration::from_secs(90), "the first deployment to be live again", || {
-            let orchestrator = orchestrator.clone();
-            let (name, first_id) = (name.clone(), first_id.clone());
-            async move {
-                let status = orchestrator.service_status(&name).await?;
-                Ok((status.deployment_id.as_deref() == Some(first_id.as_str())
-                    && status.update.state == UpdateState::RollbackCompleted)
-                    .then_some(()))
-            }
-        })
+        eventually(
+            Duration::from_secs(90),
+            "the first deployment to be live again",
+            || {
+                let orchestrator = orchestrator.clone();
+                let (name, first_id) = (name.clone(), first_id.clone());
+                async move {
+                    let status = orchestrator.service_status(&name).await?;
+                    Ok((status.deployment_id.as_deref() == Some(first_id.as_str())
+                        && status.update.state == UpdateState::RollbackCompleted)
+                        .then_some(()))
+                }
+            },
+        )
         .await?;
         let history = orchestrator.deployment_history(&first.service_name).await?;
-        assert_eq!(history[0].outcome, Outcome::FailedHealthCheck, "{history:#?}");
+        assert_eq!(
+            history[0].outcome,
+            Outcome::FailedHealthCheck,
+            "{history:#?}"
+        );
         assert!(history[0].reason.as_deref().is_some_and(|r| !r.is_empty()));
         Ok(())
     })
@@ -129,18 +165,29 @@ async fn a_task_that_turns_unhealthy_fails_the_health_check_and_is_rolled_back()
 #[tokio::test]
 async fn native_rollback_restores_the_previous_deployment() -> TestResult {
     with_orgs(&["native"], |orchestrator, orgs| async move {
-        let first = orchestrator.deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run()).await?;
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
         let update = UpdateRequest {
             image_tag: Some("v2".into()),
             ..Default::default()
         };
-        orchestrator.update(&first.service_name, &update, &fast_run()).await?;
-        orchestrator.rollback(&first.service_name, &fast_run()).await?;
+        orchestrator
+            .update(&first.service_name, &update, &fast_run())
+            .await?;
+        orchestrator
+            .rollback(&first.service_name, &fast_run())
+            .await?;
         let status = orchestrator.service_status(&first.service_name).await?;
-        assert_eq!(status.deployment_id.as_deref(), Some(first.deployment_id.as_str()));
+        assert_eq!(
+            status.deployment_id.as_deref(),
+            Some(first.deployment_id.as_str())
+        );
         assert_eq!(status.image.as_deref(), Some("swarmdeck-fixture:v1"));
         assert_eq!(status.update.state, UpdateState::RollbackCompleted);
-        let history = orchestrator.deployment_history(&naming::service_name(&orgs[0], "web")).await?;
+        let history = orchestrator
+            .deployment_history(&naming::service_name(&orgs[0], "web"))
+            .await?;
         assert_eq!(history[0].trigger, Trigger::RollbackPrevious);
         assert_eq!(history[0].outcome, Outcome::Succeeded);
         Ok(())

@@ -41,8 +41,14 @@ async fn invalid_requests_name_the_field_and_create_nothing() -> TestResult {
                 other => panic!("{field}: expected a validation error, got {other:?}"),
             }
         }
-        assert!(orchestrator.find_org_network(org).await?.is_none(), "no network may be created");
-        assert!(orchestrator.list_org_services(org).await?.is_empty(), "no service may be created");
+        assert!(
+            orchestrator.find_org_network(org).await?.is_none(),
+            "no network may be created"
+        );
+        assert!(
+            orchestrator.list_org_services(org).await?.is_empty(),
+            "no service may be created"
+        );
         assert!(orchestrator
             .deployment_history(&naming::service_name(org, "web"))
             .await?
@@ -58,7 +64,11 @@ async fn more_cpu_than_any_node_has_is_refused_with_the_capacity() -> TestResult
         let mut request = fixture_request(&orgs[0], "big", "v1");
         request.resources.cpu_cores = 16.0;
         match orchestrator.deploy(&request, &RunOptions::default()).await {
-            Err(Error::InsufficientCapacity { resource, available, .. }) => {
+            Err(Error::InsufficientCapacity {
+                resource,
+                available,
+                ..
+            }) => {
                 assert_eq!(resource, "cpu");
                 assert!(available.contains("cores"), "{available}");
             }
@@ -76,7 +86,10 @@ async fn a_missing_image_is_refused_before_any_service_exists() -> TestResult {
         let mut request = fixture_request(&orgs[0], "ghost", "v1");
         request.image_tag = "does-not-exist".into();
         let result = orchestrator.deploy(&request, &RunOptions::default()).await;
-        assert!(matches!(result, Err(Error::ImageUnavailable { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(Error::ImageUnavailable { .. })),
+            "{result:?}"
+        );
         assert!(orchestrator.list_org_services(&orgs[0]).await?.is_empty());
         Ok(())
     })

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::query_parameters::{
-    BuildImageOptions, ListConfigsOptions, ListImagesOptions, ListNetworksOptions, ListServicesOptions,
-    RemoveImageOptions,
+    BuildImageOptions, ListConfigsOptions, ListImagesOptions, ListNetworksOptions,
+    ListServicesOptions, RemoveImageOptions,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -55,7 +55,11 @@ pub fn org_id(name: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let salt: u16 = rand::random();
-    let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect();
     format!("t{salt:04x}{n}-{}", name.to_lowercase())
 }
 
@@ -90,7 +94,9 @@ pub async fn cleanup_org(orchestrator: &Orchestrator, org: &str) {
         .await
         .unwrap_or_default();
     for service in &services {
-        let _ = docker.delete_service(service.id.as_deref().unwrap_or_default()).await;
+        let _ = docker
+            .delete_service(service.id.as_deref().unwrap_or_default())
+            .await;
     }
     // Records outlive services that never started, so they are found by their own org label.
     let records = docker
@@ -101,7 +107,15 @@ pub async fn cleanup_org(orchestrator: &Orchestrator, org: &str) {
         .unwrap_or_default();
     let mut service_names: Vec<String> = records
         .iter()
-        .filter_map(|config| config.spec.as_ref()?.labels.as_ref()?.get(label::HISTORY_SERVICE).cloned())
+        .filter_map(|config| {
+            config
+                .spec
+                .as_ref()?
+                .labels
+                .as_ref()?
+                .get(label::HISTORY_SERVICE)
+                .cloned()
+        })
         .collect();
     service_names.sort();
     service_names.dedup();
@@ -123,7 +137,11 @@ async fn remove_org_networks(docker: &Docker, org: &str) {
             .unwrap_or_default();
         let mut remaining = 0;
         for network in networks {
-            if docker.remove_network(network.id.as_deref().unwrap_or_default()).await.is_err() {
+            if docker
+                .remove_network(network.id.as_deref().unwrap_or_default())
+                .await
+                .is_err()
+            {
                 remaining += 1;
             }
         }
@@ -148,8 +166,13 @@ pub async fn sweep(docker: &Docker) -> TestResult<usize> {
         .await?;
     let mut orgs = Vec::new();
     for service in services {
-        docker.delete_service(service.id.as_deref().unwrap_or_default()).await?;
-        if let Some(org) = service.spec.and_then(|s| s.labels?.get(label::ORG).cloned()) {
+        docker
+            .delete_service(service.id.as_deref().unwrap_or_default())
+            .await?;
+        if let Some(org) = service
+            .spec
+            .and_then(|s| s.labels?.get(label::ORG).cloned())
+        {
             orgs.push(org);
         }
         removed += 1;
@@ -160,7 +183,9 @@ pub async fn sweep(docker: &Docker) -> TestResult<usize> {
         }))
         .await?
     {
-        docker.delete_config(config.id.as_deref().unwrap_or_default()).await?;
+        docker
+            .delete_config(config.id.as_deref().unwrap_or_default())
+            .await?;
         removed += 1;
     }
     let networks = docker
@@ -182,7 +207,9 @@ pub async fn sweep(docker: &Docker) -> TestResult<usize> {
     for image in docker.list_images(None::<ListImagesOptions>).await? {
         for tag in image.repo_tags {
             if tag.starts_with(&format!("{FIXTURE_REPO}:swarmdeck-")) {
-                let _ = docker.remove_image(&tag, None::<RemoveImageOptions>, None).await;
+                let _ = docker
+                    .remove_image(&tag, None::<RemoveImageOptions>, None)
+                    .await;
                 removed += 1;
             }
         }
@@ -212,7 +239,9 @@ pub fn cli_binary() -> TestResult<PathBuf> {
     candidates
         .into_iter()
         .find(|path| path.is_file())
-        .ok_or_else(|| "the swarmdeck binary is not built: run `cargo build -p swarmdeck-cli`".into())
+        .ok_or_else(|| {
+            "the swarmdeck binary is not built: run `cargo build -p swarmdeck-cli`".into()
+        })
 }
 
 fn workspace_root() -> PathBuf {
@@ -235,7 +264,13 @@ pub async fn ensure_fixture_images(docker: &Docker) -> TestResult {
             .inspect_image(&reference)
             .await
             .ok()
-            .and_then(|image| image.config?.labels?.get("io.swarmdeck.fixture-hash").cloned());
+            .and_then(|image| {
+                image
+                    .config?
+                    .labels?
+                    .get("io.swarmdeck.fixture-hash")
+                    .cloned()
+            });
         if current.as_deref() == Some(hash.as_str()) {
             continue;
         }
@@ -244,7 +279,12 @@ pub async fn ensure_fixture_images(docker: &Docker) -> TestResult {
     Ok(())
 }
 
-async fn build_fixture_image(docker: &Docker, binary: &[u8], hash: &str, version: &str) -> TestResult {
+async fn build_fixture_image(
+    docker: &Docker,
+    binary: &[u8],
+    hash: &str,
+    version: &str,
+) -> TestResult {
     let dockerfile = format!(
         "FROM scratch\nCOPY swarmdeck-fixture /fixture\nENV VERSION={version} PORT={FIXTURE_PORT}\n\
          LABEL io.swarmdeck.fixture-hash={hash} {}={TEST_LABEL_VALUE}\nEXPOSE {FIXTURE_PORT}\nENTRYPOINT [\"/fixture\"]\n",
@@ -270,7 +310,12 @@ async fn build_fixture_image(docker: &Docker, binary: &[u8], hash: &str, version
     Ok(())
 }
 
-fn append(archive: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
+fn append(
+    archive: &mut tar::Builder<Vec<u8>>,
+    path: &str,
+    data: &[u8],
+    mode: u32,
+) -> std::io::Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_size(data.len() as u64);
     header.set_mode(mode);
@@ -324,7 +369,10 @@ pub async fn exec(docker: &Docker, container: &str, command: &[&str]) -> TestRes
         )
         .await?;
     let mut output = String::new();
-    if let StartExecResults::Attached { output: mut stream, .. } = docker.start_exec(&exec.id, None).await? {
+    if let StartExecResults::Attached {
+        output: mut stream, ..
+    } = docker.start_exec(&exec.id, None).await?
+    {
         while let Some(chunk) = stream.next().await {
             output.push_str(&chunk?.to_string());
         }

@@ -103,7 +103,7 @@ impl Orchestrator {
         let deadline = Instant::now() + gate.timeout;
         let mut healthy_since: Option<Instant> = None;
         let mut last_update: Option<UpdateStatus> = None;
-        let mut seen: HashMap<String, (String, TaskHealth)> = HashMap::new();
+        let mut seen: HashMap<String, (String, String, TaskHealth)> = HashMap::new();
         loop {
             let service = self.docker.inspect_service(service_id, None).await?;
             let update = crate::service::update_status(&service);
@@ -150,7 +150,7 @@ impl Orchestrator {
             let desired = desired_replicas(&service);
             let tasks = self.task_infos(service_id).await?;
             for task in &tasks {
-                let key = (task.state.clone(), task.health);
+                let key = (task.state.clone(), task.desired_state.clone(), task.health);
                 if seen.get(&task.id) != Some(&key) {
                     seen.insert(task.id.clone(), key);
                     let new = task.deployment_id.as_deref() == Some(deployment_id);

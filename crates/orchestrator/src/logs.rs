@@ -41,8 +41,9 @@ impl Orchestrator {
             stdout: query.stdout,
             stderr: query.stderr,
             since: query.since.map(clamp_time).unwrap_or(0),
-            until: query.until.map(clamp_time).unwrap_or(0),
-            // Timestamps are always fetched so lines can be ordered; dropped from the text when not asked for.
+            // The engine ignores `until` for service logs, so it is applied here, on the timestamps.
+            until: 0,
+            // Timestamps are always fetched for `until`; dropped from the line when not asked for.
             timestamps: true,
             tail: query
                 .tail
@@ -50,16 +51,28 @@ impl Orchestrator {
         };
         let filter = query.filter.clone();
         let keep_timestamps = query.timestamps;
+        let until = query.until;
         let lines = self.docker.service_logs(service_name, Some(options));
         lines
             .take_until(cancel.cancelled_owned())
             .map_err(Error::from)
             .try_filter_map(move |output| {
-                let line = parse_output(output, keep_timestamps).filter(|line| {
-                    filter
-                        .as_deref()
-                        .is_none_or(|text| line.text.contains(text))
-                });
+                let line = parse_output(output)
+                    .filter(|(stamp, _)| {
+                        until.is_none_or(|until| stamp.is_none_or(|t| t.timestamp() <= until))
+                    })
+                    .map(|(stamp, mut line)| {
+                        if keep_timestamps {
+                            line.timestamp = stamp
+                                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true));
+                        }
+                        line
+                    })
+                    .filter(|line| {
+                        filter
+                            .as_deref()
+                            .is_none_or(|text| line.text.contains(text))
+                    });
                 async move { Ok(line) }
             })
     }
@@ -69,8 +82,8 @@ fn clamp_time(seconds: i64) -> i32 {
     i32::try_from(seconds.max(0)).unwrap_or(i32::MAX)
 }
 
-/// Splits the engine's `timestamp [details] message` line; details (`com.docker.swarm.task.id=…,…`) name the task.
-fn parse_output(output: LogOutput, keep_timestamp: bool) -> Option<LogLine> {
+/// Splits the engine's `timestamp message` line.
+fn parse_output(output: LogOutput) -> Option<(Option<chrono::DateTime<chrono::Utc>>, LogLine)> {
     let (stream, bytes) = match output {
         LogOutput::StdOut { message } => (LogStream::Stdout, message),
         LogOutput::StdErr { message } => (LogStream::Stderr, message),
@@ -79,31 +92,19 @@ fn parse_output(output: LogOutput, keep_timestamp: bool) -> Option<LogLine> {
     };
     let raw = String::from_utf8_lossy(&bytes);
     let raw = raw.trim_end_matches(['\n', '\r']);
-    let (timestamp, rest) = match raw.split_once(' ') {
-        Some((first, rest)) if looks_like_timestamp(first) => (Some(first.to_string()), rest),
-        _ => (None, raw),
+    let (timestamp, text) = match raw.split_once(' ') {
+        Some((first, rest)) => match chrono::DateTime::parse_from_rfc3339(first) {
+            Ok(stamp) => (Some(stamp.with_timezone(&chrono::Utc)), rest),
+            Err(_) => (None, raw),
+        },
+        None => (None, raw),
     };
-    let (task_id, text) = match rest.split_once(' ') {
-        Some((details, text)) if details.contains("com.docker.swarm.") => (task_of(details), text),
-        _ => (None, rest),
-    };
-    Some(LogLine {
+    let line = LogLine {
         stream,
-        timestamp: timestamp.filter(|_| keep_timestamp),
-        task_id,
+        timestamp: None,
         text: text.to_string(),
-    })
-}
-
-fn looks_like_timestamp(word: &str) -> bool {
-    word.len() >= 20 && word.as_bytes().get(4) == Some(&b'-') && word.contains('T')
-}
-
-fn task_of(details: &str) -> Option<String> {
-    details
-        .split(',')
-        .find_map(|pair| pair.strip_prefix("com.docker.swarm.task.id="))
-        .map(str::to_string)
+    };
+    Some((timestamp, line))
 }
 
 #[cfg(test)]
@@ -117,27 +118,18 @@ mod tests {
     }
 
     #[test]
-    fn parses_timestamp_details_and_text() {
-        let line = parse_output(
-            stdout("2026-11-27T03:00:00.123456789Z com.docker.swarm.node.id=n1,com.docker.swarm.service.id=s1,com.docker.swarm.task.id=t1 hello world\n"),
-            true,
-        )
-        .expect("line");
-        assert_eq!(
-            line.timestamp.as_deref(),
-            Some("2026-11-27T03:00:00.123456789Z")
-        );
-        assert_eq!(line.task_id.as_deref(), Some("t1"));
+    fn parses_timestamp_and_text() {
+        let (stamp, line) =
+            parse_output(stdout("2026-11-27T03:00:00.123456789Z hello world\n")).expect("line");
+        assert_eq!(stamp.map(|t| t.timestamp()), Some(1_795_748_400));
         assert_eq!(line.text, "hello world");
         assert_eq!(line.stream, LogStream::Stdout);
     }
 
     #[test]
-    fn drops_the_timestamp_unless_asked_and_keeps_plain_text() {
-        let line = parse_output(stdout("2026-11-27T03:00:00.1Z plain text"), false).expect("line");
-        assert_eq!(line.timestamp, None);
-        assert_eq!(line.text, "plain text");
-        let bare = parse_output(stdout("no stamp here"), true).expect("line");
-        assert_eq!(bare.text, "no stamp here");
+    fn a_line_without_a_timestamp_keeps_its_text() {
+        let (stamp, line) = parse_output(stdout("no stamp here")).expect("line");
+        assert_eq!(stamp, None);
+        assert_eq!(line.text, "no stamp here");
     }
 }

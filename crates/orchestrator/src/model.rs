@@ -447,8 +447,6 @@ pub struct LogLine {
     pub stream: LogStream,
     /// Engine timestamp (RFC 3339), when asked for.
     pub timestamp: Option<String>,
-    /// The task that wrote it, when the engine says.
-    pub task_id: Option<String>,
     /// The text, without the trailing newline.
     pub text: String,
 }

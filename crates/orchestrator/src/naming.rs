@@ -23,6 +23,9 @@ pub mod label {
     pub const INTERNAL_PORT: &str = "io.swarmdeck.internal-port";
     /// The update policy of the service, so writes that do not carry one (scale) keep it.
     pub const UPDATE_POLICY: &str = "io.swarmdeck.update-policy";
+    /// The container health check as JSON: bollard reads specs back without it (it expects `HealthCheck`, the
+    /// engine sends `Healthcheck`), so writes of an inspected spec restore it from here.
+    pub const HEALTH_CHECK: &str = "io.swarmdeck.health-check";
     /// Marks a swarm config as a deployment record; value: the service name.
     pub const HISTORY_SERVICE: &str = "io.swarmdeck.history.service";
     /// Outcome of a deployment record.

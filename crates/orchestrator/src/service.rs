@@ -419,7 +419,8 @@ impl Orchestrator {
         loop {
             let current = self.docker.inspect_service(service_id, None).await?;
             let version = current.version.as_ref().and_then(|v| v.index).unwrap_or(0);
-            let current_spec = current.spec.unwrap_or_default();
+            let mut current_spec = current.spec.unwrap_or_default();
+            spec::restore_dropped_fields(&mut current_spec);
             let spec = change(&current_spec).unwrap_or(current_spec);
             let options = UpdateServiceOptions {
                 version: i32::try_from(version).unwrap_or(i32::MAX),

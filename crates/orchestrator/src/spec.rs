@@ -50,6 +50,12 @@ pub fn service_spec(
             encode_policy(&definition.update_policy),
         ),
     ]);
+    if let Some(check) = &definition.health_check {
+        labels.insert(
+            label::HEALTH_CHECK.to_string(),
+            serde_json::to_string(check).unwrap_or_default(),
+        );
+    }
     if let Some(port) = definition.internal_port {
         labels.insert(label::INTERNAL_PORT.to_string(), port.to_string());
     }
@@ -227,9 +233,9 @@ pub fn definition_from_spec(spec: &ServiceSpec) -> Option<ServiceDefinition> {
         .filter_map(|pair| pair.split_once('='))
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect();
-    let health_check = container.health_check.as_ref().and_then(|check| {
-        let test = check.test.as_ref()?;
-        let (kind, command) = test.split_first()?;
+    let health_check = recorded_health_check(spec).or_else(|| {
+        let check = container.health_check.as_ref()?;
+        let (kind, command) = check.test.as_ref()?.split_first()?;
         (kind == "CMD").then(|| HealthCheck {
             command: command.to_vec(),
             interval_secs: secs(check.interval),
@@ -281,6 +287,27 @@ pub fn definition_from_spec(spec: &ServiceSpec) -> Option<ServiceDefinition> {
         },
         update_policy: recorded_policy(spec),
     })
+}
+
+fn recorded_health_check(spec: &ServiceSpec) -> Option<HealthCheck> {
+    serde_json::from_str(spec.labels.as_ref()?.get(label::HEALTH_CHECK)?).ok()
+}
+
+/// Puts back what bollard drops when it reads a spec (the health check), so writing an inspected spec back does
+/// not silently remove it.
+pub fn restore_dropped_fields(spec: &mut ServiceSpec) {
+    let Some(check) = recorded_health_check(spec) else {
+        return;
+    };
+    if let Some(container) = spec
+        .task_template
+        .as_mut()
+        .and_then(|t| t.container_spec.as_mut())
+    {
+        if container.health_check.is_none() {
+            container.health_check = Some(health_config(&check));
+        }
+    }
 }
 
 fn secs(nanos: Option<i64>) -> u32 {
@@ -400,5 +427,21 @@ mod tests {
         let spec = service_spec(&original, "d1", "net1");
         assert_eq!(definition_from_spec(&spec), Some(original));
         assert_eq!(definition_from_spec(&ServiceSpec::default()), None);
+    }
+
+    #[test]
+    fn a_health_check_lost_on_read_is_restored_before_writing() {
+        let mut spec = service_spec(&definition(), "d1", "net1");
+        let built = spec.clone();
+        if let Some(container) = spec
+            .task_template
+            .as_mut()
+            .and_then(|t| t.container_spec.as_mut())
+        {
+            container.health_check = None;
+        }
+        assert_eq!(definition_from_spec(&spec), Some(definition()));
+        restore_dropped_fields(&mut spec);
+        assert_eq!(spec, built);
     }
 }

@@ -74,7 +74,10 @@ impl Orchestrator {
         let created = match self.docker.init_swarm(request).await.map_err(Error::from) {
             Ok(_) => true,
             // Another client initialised it between our look and our init: that is the state we wanted.
-            Err(Error::Engine { status: 503, message }) if message.contains("already part of a swarm") => false,
+            Err(Error::Engine {
+                status: 503,
+                message,
+            }) if message.contains("already part of a swarm") => false,
             Err(error) => return Err(error),
         };
         let mut info = self.swarm_info().await?;
