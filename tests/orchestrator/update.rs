@@ -190,6 +190,12 @@ async fn native_rollback_restores_the_previous_deployment() -> TestResult {
             .await?;
         assert_eq!(history[0].trigger, Trigger::RollbackPrevious);
         assert_eq!(history[0].outcome, Outcome::Succeeded);
+        let reconciled = orchestrator.reconcile_history(&first.service_name).await?;
+        assert_eq!(
+            reconciled[0].outcome,
+            Outcome::Succeeded,
+            "our own rollback is not the swarm's: {reconciled:#?}"
+        );
         Ok(())
     })
     .await

@@ -12,7 +12,7 @@ use bollard::query_parameters::ListConfigsOptions;
 use tracing::{info, warn};
 
 use crate::error::{Error, Result};
-use crate::model::{DeploymentRecord, Outcome, UpdateState};
+use crate::model::{DeploymentRecord, Outcome, Trigger, UpdateState};
 use crate::naming::{self, label, MANAGED_BY};
 use crate::Orchestrator;
 
@@ -223,8 +223,12 @@ impl Orchestrator {
                     _ if running >= desired => Some((Outcome::Succeeded, None)),
                     _ => None,
                 },
+                // A native rollback of ours leaves the previous deployment's id in the spec by design.
                 Outcome::Interrupted | Outcome::Succeeded
-                    if newest && !is_live && update.state.is_rollback() =>
+                    if newest
+                        && !is_live
+                        && update.state.is_rollback()
+                        && record.trigger != Trigger::RollbackPrevious =>
                 {
                     Some((Outcome::RolledBackBySwarm, update.message.clone()))
                 }
