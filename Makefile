@@ -37,6 +37,7 @@ fixture:
 # Unit and integration tests. Swarm init is allowed only on CI or on an engine
 # that scripts/ensure-engine.sh started (see scripts/swarm-allowed.sh).
 test-rust:
+	$(CARGO) build --workspace --bins  # the suites drive the swarmdeck binary as a separate process
 	allow="$$(scripts/swarm-allowed.sh)"; \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  SWARMDECK_ALLOW_SWARM_INIT="$$allow" $(CARGO) nextest run --workspace --no-fail-fast; \

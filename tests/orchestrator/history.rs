@@ -281,3 +281,38 @@ async fn a_swarm_rollback_while_no_client_ran_is_recognised() -> TestResult {
     })
     .await
 }
+
+#[tokio::test]
+async fn history_keeps_the_last_ten_and_releases_older_images() -> TestResult {
+    with_orgs(&["prune"], |orchestrator, orgs| async move {
+        let mut run = fast_run();
+        run.gate.settle = Duration::from_millis(500);
+        let mut deployed = Vec::new();
+        for round in 0..11 {
+            let version = if round % 2 == 0 { "v1" } else { "v2" };
+            deployed.push(
+                orchestrator
+                    .deploy(&fixture_request(&orgs[0], "web", version), &run)
+                    .await?,
+            );
+        }
+        let history = orchestrator
+            .deployment_history(&deployed[0].service_name)
+            .await?;
+        assert_eq!(history.len(), swarmdeck_orchestrator::HISTORY_LIMIT);
+        assert!(history
+            .iter()
+            .all(|r| r.deployment_id != deployed[0].deployment_id));
+        let docker = orchestrator.docker();
+        let released = docker.inspect_image(&deployed[0].image.keep_tag).await;
+        assert!(
+            released.is_err(),
+            "the oldest deployment's keep tag must be released"
+        );
+        for kept in &deployed[1..] {
+            docker.inspect_image(&kept.image.keep_tag).await?;
+        }
+        Ok(())
+    })
+    .await
+}

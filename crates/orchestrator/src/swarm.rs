@@ -123,17 +123,18 @@ impl Orchestrator {
 
 /// The address to advertise: the environment's choice, else the source address of the default route.
 pub fn advertise_address() -> Result<IpAddr> {
-    if let Ok(value) = std::env::var(ADVERTISE_ADDR_ENV) {
-        let value = value.trim();
-        if !value.is_empty() {
-            return value
-                .parse::<IpAddr>()
-                .map_err(|_| Error::NoAdvertiseAddress {
-                    reason: format!("{ADVERTISE_ADDR_ENV}={value:?} is not an IP address"),
-                });
-        }
+    advertise_address_from(std::env::var(ADVERTISE_ADDR_ENV).ok().as_deref())
+}
+
+fn advertise_address_from(configured: Option<&str>) -> Result<IpAddr> {
+    match configured.map(str::trim).filter(|value| !value.is_empty()) {
+        Some(value) => value
+            .parse::<IpAddr>()
+            .map_err(|_| Error::NoAdvertiseAddress {
+                reason: format!("{ADVERTISE_ADDR_ENV}={value:?} is not an IP address"),
+            }),
+        None => default_route_ipv4(),
     }
-    default_route_ipv4()
 }
 
 /// Asks the kernel which local address it would use towards a public address; a UDP connect sends nothing.
@@ -156,4 +157,31 @@ fn default_route_ipv4() -> Result<IpAddr> {
             }),
             ip => Ok(ip),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configured_address_wins_and_must_be_an_ip() {
+        assert_eq!(
+            advertise_address_from(Some(" 10.0.0.5 ")).ok(),
+            Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)))
+        );
+        let error = advertise_address_from(Some("eth0"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("DOCKER_SWARM_ADVERTISE_ADDR"), "{error}");
+    }
+
+    #[test]
+    fn without_configuration_the_default_route_decides() {
+        // Hosts without a default route get the explaining error; either way no loopback address is chosen.
+        match advertise_address_from(Some("  ")) {
+            Ok(ip) => assert!(!ip.is_loopback() && !ip.is_unspecified()),
+            Err(error) => assert!(matches!(error, Error::NoAdvertiseAddress { .. })),
+        }
+    }
 }
