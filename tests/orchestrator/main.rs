@@ -2,6 +2,7 @@
 
 mod deploy;
 mod history;
+mod isolation;
 mod logs;
 mod network;
 mod swarm;

@@ -72,8 +72,12 @@ where
     let orchestrator = engine().await?;
     let orgs: Vec<String> = names.iter().map(|name| org_id(name)).collect();
     let outcome = tokio::spawn(body(orchestrator.clone(), orgs.clone())).await;
+    // Services first, networks after: a service of one organization may hold another's network.
     for org in &orgs {
-        cleanup_org(&orchestrator, org).await;
+        remove_services_and_records(&orchestrator, org).await;
+    }
+    for org in &orgs {
+        remove_org_networks(orchestrator.docker(), org).await;
     }
     match outcome {
         Ok(result) => result,
@@ -82,8 +86,8 @@ where
     }
 }
 
-/// Removes an organization's services, records, keep tags and network, ignoring what is already gone.
-pub async fn cleanup_org(orchestrator: &Orchestrator, org: &str) {
+/// Removes an organization's services, records and keep tags, ignoring what is already gone.
+async fn remove_services_and_records(orchestrator: &Orchestrator, org: &str) {
     let docker = orchestrator.docker();
     let filters = HashMap::from([("label".to_string(), vec![format!("{}={org}", label::ORG)])]);
     let services = docker
@@ -122,7 +126,6 @@ pub async fn cleanup_org(orchestrator: &Orchestrator, org: &str) {
     for name in service_names {
         let _ = orchestrator.purge_history(&name).await;
     }
-    remove_org_networks(docker, org).await;
 }
 
 async fn remove_org_networks(docker: &Docker, org: &str) {

@@ -74,6 +74,23 @@ pub enum Command {
     /// Organizations: their networks and services.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Prove with real traffic that organizations cannot reach each other.
+    #[command(subcommand)]
+    Isolation(IsolationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IsolationCommand {
+    /// Probe every ordered pair of organizations; exits non-zero when any pair leaks.
+    Check {
+        /// Organizations to check (all that have a network when none are given).
+        orgs: Vec<String>,
+        /// Timeout of each connect and lookup, in milliseconds.
+        #[arg(long, default_value_t = 1500)]
+        timeout_ms: u32,
+    },
+    /// What this engine's host can and cannot do for isolation and discovery.
+    Preflight,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,8 @@ pub enum CliError {
     Io(std::io::Error),
     /// A result could not be encoded as JSON.
     Json(serde_json::Error),
+    /// The isolation check found cells where one organization reached another.
+    Leak(usize),
 }
 
 impl CliError {
@@ -37,6 +39,10 @@ impl fmt::Display for CliError {
             CliError::Usage(message) => f.write_str(message),
             CliError::Io(error) => write!(f, "cannot write output: {error}"),
             CliError::Json(error) => write!(f, "cannot encode output as JSON: {error}"),
+            CliError::Leak(cells) => write!(
+                f,
+                "isolation check found {cells} leaking organization pair(s)"
+            ),
         }
     }
 }
@@ -45,7 +51,7 @@ impl std::error::Error for CliError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             CliError::Core(error) => Some(error),
-            CliError::Usage(_) => None,
+            CliError::Usage(_) | CliError::Leak(_) => None,
             CliError::Io(error) => Some(error),
             CliError::Json(error) => Some(error),
         }

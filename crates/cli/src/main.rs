@@ -11,7 +11,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use futures_util::StreamExt;
 use serde::Serialize;
-use swarmdeck_orchestrator::{DeployOutcome, HealthGate, Orchestrator, Progress, RunOptions};
+use swarmdeck_orchestrator::{
+    CellVerdict, DeployOutcome, HealthGate, IsolationRequest, Orchestrator, Progress, RunOptions,
+};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -20,7 +22,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::args::{Cli, Command, LogsArgs, NetworkCommand, OrgCommand, SwarmCommand};
+use crate::args::{
+    Cli, Command, IsolationCommand, LogsArgs, NetworkCommand, OrgCommand, SwarmCommand,
+};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -163,6 +167,38 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         ) => {
             let services = connect().await?.list_org_services(&org).await?;
             out.emit(&services, |s| output::org_services(&org, s))
+        }
+        Command::Isolation(IsolationCommand::Check { orgs, timeout_ms }) => {
+            let core = connect().await?;
+            let request = IsolationRequest {
+                orgs,
+                attempt_timeout_ms: timeout_ms,
+            };
+            // Ctrl-C cancels the check, which removes its probes before returning.
+            let cancel = CancellationToken::new();
+            let on_interrupt = cancel.clone();
+            let watcher = tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    on_interrupt.cancel();
+                }
+            });
+            let report = core.verify_isolation(&request, cancel).await;
+            watcher.abort();
+            let report = report?;
+            out.emit(&report, output::isolation_report)?;
+            let leaks = report
+                .cells
+                .iter()
+                .filter(|c| c.verdict == CellVerdict::Leak)
+                .count();
+            if leaks > 0 {
+                return Err(CliError::Leak(leaks));
+            }
+            Ok(())
+        }
+        Command::Isolation(IsolationCommand::Preflight) => {
+            let findings = connect().await?.host_preflight().await?;
+            out.emit(&findings, |f| output::preflight(f))
         }
     }
 }

@@ -4,9 +4,9 @@ use std::io::Write;
 
 use serde::Serialize;
 use swarmdeck_orchestrator::{
-    DeployOutcome, DeploymentRecord, DiskEnforcement, LogLine, LogStream, OrgNetwork, Outcome,
-    Progress, ServiceStatus, ServiceSummary, SwarmInfo, TaskHealth, TaskInfo, Trigger, UpdateState,
-    UpdateStatus,
+    CellVerdict, DeployOutcome, DeploymentRecord, DiskEnforcement, IsolationReport, LogLine,
+    LogStream, OrgNetwork, Outcome, PreflightFinding, Progress, ServiceStatus, ServiceSummary,
+    SwarmInfo, TaskHealth, TaskInfo, Trigger, UpdateState, UpdateStatus,
 };
 
 use crate::error::CliError;
@@ -363,6 +363,64 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
                 })
                 .collect();
             format!("{}\n", cells.join("  ").trim_end())
+        })
+        .collect()
+}
+
+/// The matrix as a table, then each non-isolated cell's reason and the audit.
+pub fn isolation_report(report: &IsolationReport) -> String {
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for cell in &report.cells {
+        rows.push(vec![
+            cell.source_org.clone(),
+            cell.target_org.clone(),
+            verdict_word(cell.verdict).to_string(),
+            cell.attempts.len().to_string(),
+        ]);
+    }
+    text.push_str(&table(&["FROM", "TO", "VERDICT", "ATTEMPTS"], rows));
+    for cell in &report.cells {
+        text.push_str(&format!(
+            "{} → {}: {}\n",
+            cell.source_org, cell.target_org, cell.reason
+        ));
+    }
+    for method in report.methods.iter().filter(|m| !m.testable) {
+        text.push_str(&format!(
+            "method {:?}: {}\n",
+            method.method,
+            method.note.clone().unwrap_or_default()
+        ));
+    }
+    for finding in &report.audit {
+        text.push_str(&format!(
+            "audit {:?} {}: {}\n",
+            finding.kind, finding.subject, finding.detail
+        ));
+    }
+    text.push_str(&preflight(&report.preflight));
+    text.push_str(&format!("{} probe(s) started\n", report.probes_started));
+    text
+}
+
+fn verdict_word(verdict: CellVerdict) -> &'static str {
+    match verdict {
+        CellVerdict::Isolated => "isolated",
+        CellVerdict::Leak => "LEAK",
+        CellVerdict::Inconclusive => "inconclusive",
+    }
+}
+
+/// Host findings, one per line.
+pub fn preflight(findings: &[PreflightFinding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "host {}: {:?} ({}): {}\n",
+                f.check, f.status, f.evidence, f.explanation
+            )
         })
         .collect()
 }

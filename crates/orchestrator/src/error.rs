@@ -99,6 +99,10 @@ pub enum Error {
         by: String,
     },
 
+    /// The caller cancelled the operation; whatever it had started was cleaned up.
+    #[error("cancelled")]
+    Cancelled,
+
     /// A deployment id given by the caller was used before for another deployment.
     #[error("deployment id {0} is already used")]
     DeploymentIdTaken(String),

@@ -10,6 +10,7 @@ mod error;
 mod gate;
 mod history;
 mod images;
+mod isolation;
 mod logs;
 pub mod model;
 pub mod naming;
@@ -27,6 +28,10 @@ pub use error::{Error, Result};
 pub use gate::{Progress, ProgressSender, RunOptions};
 pub use history::HISTORY_LIMIT;
 pub use images::repository_of;
+pub use isolation::{
+    AuditFinding, AuditKind, Capability, CellVerdict, IsolationReport, IsolationRequest,
+    MatrixCell, MethodAvailability, PreflightFinding, ProbeAttempt, ProbeMethod,
+};
 pub use model::*;
 pub use swarm::{advertise_address, ADVERTISE_ADDR_ENV};
 

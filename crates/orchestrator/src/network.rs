@@ -38,11 +38,20 @@ impl Orchestrator {
             ])),
             ..Default::default()
         };
-        retry_transient(Backoff::network_create(), "create network", || {
+        let created = retry_transient(Backoff::network_create(), "create network", || {
             self.docker.create_network(request.clone())
         })
-        .await?;
-        info!(network = %name, "created organization network");
+        .await;
+        match created {
+            Ok(_) => info!(network = %name, "created organization network"),
+            // A parallel deploy into the same organization created it first.
+            Err(Error::Engine { status: 409, .. }) => {
+                if let Some(existing) = self.find_org_network(org_id).await? {
+                    return Ok(org_network(existing, false));
+                }
+            }
+            Err(error) => return Err(error),
+        }
         // Parallel creates can both succeed (moby#18864): keep the oldest and drop the rest.
         let mut found = self.org_networks(org_id).await?;
         found.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));

@@ -1,0 +1,316 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::models::{
+    EndpointPortConfig, EndpointSpec, NetworkAttachmentConfig, NetworkCreateRequest,
+};
+use bollard::query_parameters::ListContainersOptions;
+use swarmdeck_orchestrator::{
+    naming, spec, validate, AuditKind, CellVerdict, Error, IsolationRequest, Orchestrator,
+    ProbeMethod,
+};
+use swarmdeck_tests::{eventually, fast_run, with_orgs, TestResult};
+use tokio_util::sync::CancellationToken;
+
+use crate::fixture_request;
+
+async fn deploy_all(orchestrator: &Orchestrator, services: &[(&str, &str)]) -> TestResult {
+    let deploys = services.iter().map(|(org, slug)| {
+        let request = fixture_request(org, slug, "v1");
+        let orchestrator = orchestrator.clone();
+        async move { orchestrator.deploy(&request, &fast_run()).await }
+    });
+    for result in futures_util::future::join_all(deploys).await {
+        result?;
+    }
+    Ok(())
+}
+
+fn cli_check(orgs: &[String]) -> TestResult<std::process::Output> {
+    Ok(std::process::Command::new(swarmdeck_tests::cli_binary()?)
+        .args(["--json", "isolation", "check"])
+        .args(orgs)
+        .output()?)
+}
+
+fn request(orgs: &[String]) -> IsolationRequest {
+    IsolationRequest {
+        orgs: orgs.to_vec(),
+        ..IsolationRequest::default()
+    }
+}
+
+/// Probe containers of these organizations still present.
+async fn probes_left(orchestrator: &Orchestrator, orgs: &[String]) -> TestResult<usize> {
+    let mut left = 0;
+    for org in orgs {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("io.swarmdeck.probe={org}")],
+        )]);
+        left += orchestrator
+            .docker()
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await?
+            .len();
+    }
+    Ok(left)
+}
+
+#[tokio::test]
+async fn two_orgs_with_two_services_each_are_isolated_with_passing_controls() -> TestResult {
+    with_orgs(&["isoa", "isob"], |orchestrator, orgs| async move {
+        let (a, b) = (orgs[0].as_str(), orgs[1].as_str());
+        // The same slug in both organizations: each name must resolve to its own organization's service only.
+        deploy_all(
+            &orchestrator,
+            &[(a, "web"), (a, "db"), (b, "web"), (b, "cache")],
+        )
+        .await?;
+        let report = orchestrator
+            .verify_isolation(&request(&orgs), CancellationToken::new())
+            .await?;
+        assert_eq!(report.cells.len(), 2);
+        for cell in &report.cells {
+            assert_eq!(cell.verdict, CellVerdict::Isolated, "{cell:#?}");
+            assert!(cell.attempts.iter().all(|a| !a.reached));
+            for method in [
+                ProbeMethod::TaskIp,
+                ProbeMethod::DnsInternal,
+                ProbeMethod::DnsTasks,
+            ] {
+                assert!(
+                    cell.attempts.iter().any(|a| a.method == method),
+                    "{method:?} missing from the evidence"
+                );
+            }
+        }
+        let controls_reached = |method| {
+            report
+                .controls
+                .iter()
+                .filter(|c| c.method == method)
+                .all(|c| c.reached)
+        };
+        assert!(
+            controls_reached(ProbeMethod::TaskIp),
+            "{:#?}",
+            report.controls
+        );
+        assert!(
+            controls_reached(ProbeMethod::DnsTasks),
+            "{:#?}",
+            report.controls
+        );
+        assert!(report
+            .controls
+            .iter()
+            .any(|c| c.method == ProbeMethod::TaskIp));
+        assert_eq!(report.probes_started, 2);
+        let cli = cli_check(&orgs)?;
+        assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+        assert!(!report.preflight.is_empty());
+        let vip = report
+            .methods
+            .iter()
+            .find(|m| m.method == ProbeMethod::VirtualIp)
+            .ok_or("no VIP method")?;
+        if !vip.testable {
+            assert!(report
+                .cells
+                .iter()
+                .all(|c| c.reason.contains("not testable on this host")));
+        }
+        assert_eq!(probes_left(&orchestrator, &orgs).await?, 0);
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_service_attached_to_both_networks_is_a_leak_and_a_bridge() -> TestResult {
+    with_orgs(&["leaka", "leakb"], |orchestrator, orgs| async move {
+        let (a, b) = (orgs[0].as_str(), orgs[1].as_str());
+        deploy_all(&orchestrator, &[(a, "web"), (b, "api")]).await?;
+        // A service of B that is also attached to A's network, as a careless operator might make it.
+        let bridge_request = fixture_request(b, "bridge", "v1");
+        let definition = validate::deploy_request(&bridge_request, "bridge-1")?;
+        let network_a = orchestrator.find_org_network(a).await?.and_then(|n| n.id).ok_or("no network a")?;
+        let network_b = orchestrator.find_org_network(b).await?.and_then(|n| n.id).ok_or("no network b")?;
+        let mut bridge = spec::service_spec(&definition, "bridge-1", &network_b);
+        if let Some(networks) = bridge.task_template.as_mut().and_then(|t| t.networks.as_mut()) {
+            networks.push(NetworkAttachmentConfig { target: Some(network_a), ..Default::default() });
+        }
+        bridge.labels.get_or_insert_with(HashMap::new).insert("io.swarmdeck.test".into(), "swarmdeck-tests".into());
+        orchestrator.docker().create_service(bridge, None).await?;
+        let name = naming::service_name(b, "bridge");
+        eventually(Duration::from_secs(60), "the bridge to run", || {
+            let (orchestrator, name) = (orchestrator.clone(), name.clone());
+            async move { Ok((orchestrator.service_status(&name).await?.running == 1).then_some(())) }
+        })
+        .await?;
+
+        let report = orchestrator.verify_isolation(&request(&orgs), CancellationToken::new()).await?;
+        let a_to_b = report.cells.iter().find(|c| c.source_org == a).ok_or("no a→b cell")?;
+        assert_eq!(a_to_b.verdict, CellVerdict::Leak, "{a_to_b:#?}");
+        let crossed = a_to_b.attempts.iter().find(|x| x.reached).ok_or("no crossing attempt in the evidence")?;
+        assert_eq!(crossed.target_service, name);
+        assert!(report.audit.iter().any(|f| f.kind == AuditKind::Bridge && f.subject == name), "{:#?}", report.audit);
+        assert!(report.has_leak());
+        let cli = cli_check(&orgs)?;
+        assert!(!cli.status.success(), "the CLI must exit non-zero on a leak");
+        let json: serde_json::Value = serde_json::from_slice(&cli.stdout)?;
+        assert!(json["cells"].as_array().is_some_and(|cells| cells.iter().any(|c| c["verdict"] == "leak")));
+        assert_eq!(probes_left(&orchestrator, &orgs).await?, 0);
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_org_without_a_running_service_is_inconclusive_and_ingress_is_exposure() -> TestResult {
+    with_orgs(&["runa", "emptyb"], |orchestrator, orgs| async move {
+        let (a, b) = (orgs[0].as_str(), orgs[1].as_str());
+        let mut published = fixture_request(a, "public", "v1");
+        published.deployment_id = Some(format!("pub-{a}"));
+        orchestrator.deploy(&published, &fast_run()).await?;
+        orchestrator.ensure_org_network(b).await?;
+        // Publish a port on the ingress mesh, as an operator exposing the service would.
+        let name = naming::service_name(a, "public");
+        let service = orchestrator.docker().inspect_service(&name, None).await?;
+        let mut exposed = service.spec.clone().unwrap_or_default();
+        spec::restore_dropped_fields(&mut exposed);
+        exposed.endpoint_spec = Some(EndpointSpec {
+            ports: Some(vec![EndpointPortConfig {
+                target_port: Some(8080),
+                published_port: Some(0),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        });
+        let version = service.version.and_then(|v| v.index).unwrap_or(0);
+        let options = bollard::query_parameters::UpdateServiceOptions {
+            version: version as i32,
+            ..Default::default()
+        };
+        orchestrator
+            .docker()
+            .update_service(&name, exposed, options, None)
+            .await?;
+        let exposure = {
+            let orchestrator = orchestrator.clone();
+            let orgs = orgs.clone();
+            eventually(
+                Duration::from_secs(60),
+                "the exposure to show in the audit",
+                move || {
+                    let (orchestrator, orgs) = (orchestrator.clone(), orgs.clone());
+                    async move {
+                        let report = orchestrator
+                            .verify_isolation(&request(&orgs), CancellationToken::new())
+                            .await?;
+                        let seen = report
+                            .audit
+                            .iter()
+                            .any(|f| f.kind == AuditKind::IngressExposure);
+                        Ok(seen.then_some(report))
+                    }
+                },
+            )
+            .await?
+        };
+        assert!(
+            exposure
+                .cells
+                .iter()
+                .all(|c| c.verdict == CellVerdict::Inconclusive),
+            "{:#?}",
+            exposure.cells
+        );
+        assert!(exposure
+            .cells
+            .iter()
+            .any(|c| c.reason.contains("no running service")));
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn cancelling_mid_way_and_a_failing_probe_leave_no_probe_behind() -> TestResult {
+    with_orgs(
+        &["cancela", "cancelb", "brokenc"],
+        |orchestrator, orgs| async move {
+            let (a, b, c) = (orgs[0].as_str(), orgs[1].as_str(), orgs[2].as_str());
+            deploy_all(&orchestrator, &[(a, "web"), (b, "web")]).await?;
+            let cancel = CancellationToken::new();
+            let check = {
+                let (orchestrator, cancel, two) = (
+                    orchestrator.clone(),
+                    cancel.clone(),
+                    vec![orgs[0].clone(), orgs[1].clone()],
+                );
+                tokio::spawn(async move {
+                    let request = IsolationRequest {
+                        attempt_timeout_ms: 20_000,
+                        ..request(&two)
+                    };
+                    orchestrator.verify_isolation(&request, cancel).await
+                })
+            };
+            let two = vec![orgs[0].clone(), orgs[1].clone()];
+            eventually(Duration::from_secs(60), "a probe to start", || {
+                let (orchestrator, two) = (orchestrator.clone(), two.clone());
+                async move { Ok((probes_left(&orchestrator, &two).await? > 0).then_some(())) }
+            })
+            .await?;
+            cancel.cancel();
+            let result = check.await?;
+            assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+            assert_eq!(probes_left(&orchestrator, &two).await?, 0);
+
+            // An organization network a probe cannot join: its probe fails, and is removed all the same.
+            orchestrator
+                .docker()
+                .create_network(NetworkCreateRequest {
+                    name: naming::network_name(c),
+                    driver: Some("overlay".into()),
+                    attachable: Some(false),
+                    labels: Some(HashMap::from([
+                        (
+                            "io.swarmdeck.managed-by".to_string(),
+                            "swarmdeck".to_string(),
+                        ),
+                        ("io.swarmdeck.network.org".to_string(), c.to_string()),
+                        ("io.swarmdeck.org".to_string(), c.to_string()),
+                        (
+                            "io.swarmdeck.test".to_string(),
+                            "swarmdeck-tests".to_string(),
+                        ),
+                    ])),
+                    ..Default::default()
+                })
+                .await?;
+            let report = orchestrator
+                .verify_isolation(
+                    &request(&[orgs[0].clone(), orgs[2].clone()]),
+                    CancellationToken::new(),
+                )
+                .await?;
+            let from_c = report
+                .cells
+                .iter()
+                .find(|cell| cell.source_org == c)
+                .ok_or("no c→a cell")?;
+            assert_eq!(from_c.verdict, CellVerdict::Inconclusive);
+            assert!(from_c.reason.contains("probe"), "{}", from_c.reason);
+            assert_eq!(probes_left(&orchestrator, &orgs).await?, 0);
+            Ok(())
+        },
+    )
+    .await
+}
