@@ -149,14 +149,17 @@ impl Orchestrator {
             };
             let desired = desired_replicas(&service);
             let tasks = self.task_infos(service_id).await?;
-            for task in &tasks {
+            // One poll is one simultaneous snapshot; within it the new tasks are reported before the old ones,
+            // so a reader replaying the events sees what was already running when an old task was told to stop.
+            let is_new = |task: &TaskInfo| task.deployment_id.as_deref() == Some(deployment_id);
+            let snapshot = tasks.iter().filter(|t| is_new(t)).chain(tasks.iter().filter(|t| !is_new(t)));
+            for task in snapshot {
                 let key = (task.state.clone(), task.desired_state.clone(), task.health);
                 if seen.get(&task.id) != Some(&key) {
                     seen.insert(task.id.clone(), key);
-                    let new = task.deployment_id.as_deref() == Some(deployment_id);
                     options.send(Progress::Task {
                         task: task.clone(),
-                        new,
+                        new: is_new(task),
                     });
                 }
             }
