@@ -47,7 +47,7 @@ test-rust:
 
 # Benchmarks (they need the engine and the fixture too).
 bench: engine fixture
-	$(CARGO) bench --workspace
+	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" $(CARGO) bench -p swarmdeck-tests
 
 # Show the swarm through the CLI. (The desktop app will replace this later.)
 run: engine

@@ -112,7 +112,11 @@ async fn two_orgs_with_two_services_each_are_isolated_with_passing_controls() ->
             .any(|c| c.method == ProbeMethod::TaskIp));
         assert_eq!(report.probes_started, 2);
         let cli = cli_check(&orgs)?;
-        assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
         assert!(!report.preflight.is_empty());
         let vip = report
             .methods

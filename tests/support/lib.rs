@@ -86,6 +86,12 @@ where
     }
 }
 
+/// Removes everything of one organization: services, records, keep tags, network.
+pub async fn cleanup(orchestrator: &Orchestrator, org: &str) {
+    remove_services_and_records(orchestrator, org).await;
+    remove_org_networks(orchestrator.docker(), org).await;
+}
+
 /// Removes an organization's services, records and keep tags, ignoring what is already gone.
 async fn remove_services_and_records(orchestrator: &Orchestrator, org: &str) {
     let docker = orchestrator.docker();
@@ -400,4 +406,110 @@ where
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// A unix-socket proxy in front of the engine that counts the HTTP requests passing through it, so a benchmark
+/// or test can state how many Docker calls an operation made.
+pub struct CountingProxy {
+    /// Socket path to connect bollard to.
+    pub socket: PathBuf,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CountingProxy {
+    /// Starts a proxy to the engine's unix socket (`/var/run/docker.sock`, or `DOCKER_HOST` when it is a unix
+    /// socket).
+    pub async fn start() -> TestResult<CountingProxy> {
+        let upstream = std::env::var("DOCKER_HOST")
+            .ok()
+            .and_then(|host| host.strip_prefix("unix://").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"));
+        let socket = std::env::temp_dir().join(format!(
+            "swarmdeck-proxy-{}-{}.sock",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let listener = tokio::net::UnixListener::bind(&socket)?;
+        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::UnixStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    let upload = async {
+                        let mut buffer = vec![0_u8; 64 * 1024];
+                        let mut at_line_start = true;
+                        loop {
+                            let n =
+                                match tokio::io::AsyncReadExt::read(&mut client_read, &mut buffer)
+                                    .await
+                                {
+                                    Ok(0) | Err(_) => break,
+                                    Ok(n) => n,
+                                };
+                            counter.fetch_add(
+                                count_request_lines(&buffer[..n], &mut at_line_start),
+                                Ordering::Relaxed,
+                            );
+                            if tokio::io::AsyncWriteExt::write_all(&mut server_write, &buffer[..n])
+                                .await
+                                .is_err()
+                            {
+                                break;
+                            }
+                        }
+                        let _ = tokio::io::AsyncWriteExt::shutdown(&mut server_write).await;
+                    };
+                    let download = tokio::io::copy(&mut server_read, &mut client_write);
+                    let _ = tokio::join!(upload, download);
+                });
+            }
+        });
+        Ok(CountingProxy {
+            socket,
+            requests,
+            task,
+        })
+    }
+
+    /// An engine connection through the proxy.
+    pub fn docker(&self) -> TestResult<Docker> {
+        Ok(Docker::connect_with_unix(
+            &self.socket.to_string_lossy(),
+            120,
+            bollard::API_DEFAULT_VERSION,
+        )?)
+    }
+
+    /// Requests seen so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for CountingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+/// Counts HTTP request lines (`GET /…`, `POST /…`) starting a line in a client byte stream.
+fn count_request_lines(bytes: &[u8], at_line_start: &mut bool) -> usize {
+    const METHODS: [&[u8]; 4] = [b"GET /", b"POST /", b"DELETE /", b"PUT /"];
+    let mut count = 0;
+    for (index, byte) in bytes.iter().enumerate() {
+        if *at_line_start && METHODS.iter().any(|m| bytes[index..].starts_with(m)) {
+            count += 1;
+        }
+        *at_line_start = *byte == b'\n';
+    }
+    count
 }

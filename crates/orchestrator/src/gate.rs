@@ -152,7 +152,10 @@ impl Orchestrator {
             // One poll is one simultaneous snapshot; within it the new tasks are reported before the old ones,
             // so a reader replaying the events sees what was already running when an old task was told to stop.
             let is_new = |task: &TaskInfo| task.deployment_id.as_deref() == Some(deployment_id);
-            let snapshot = tasks.iter().filter(|t| is_new(t)).chain(tasks.iter().filter(|t| !is_new(t)));
+            let snapshot = tasks
+                .iter()
+                .filter(|t| is_new(t))
+                .chain(tasks.iter().filter(|t| !is_new(t)));
             for task in snapshot {
                 let key = (task.state.clone(), task.desired_state.clone(), task.health);
                 if seen.get(&task.id) != Some(&key) {
