@@ -6,6 +6,7 @@ mod isolation;
 mod logs;
 mod network;
 mod swarm;
+mod topology;
 mod update;
 mod validation;
 

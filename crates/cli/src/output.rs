@@ -452,6 +452,7 @@ mod tests {
     #[test]
     fn progress_lines_are_short() {
         let task = TaskInfo {
+            service_id: "s1".into(),
             id: "abcdef1234567890".into(),
             slot: Some(1),
             state: "running".into(),
@@ -466,7 +467,10 @@ mod tests {
             updated_at: None,
         };
         assert_eq!(
-            progress_text(&Progress::Task { task, new: true }),
+            progress_text(&Progress::Task {
+                task: Box::new(task),
+                new: true
+            }),
             "  task abcdef123456 slot 1 [new] running healthy"
         );
         let update = Progress::Update {

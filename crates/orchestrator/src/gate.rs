@@ -28,7 +28,7 @@ pub enum Progress {
     /// A task changed state or health.
     Task {
         /// The task.
-        task: TaskInfo,
+        task: Box<TaskInfo>,
         /// Whether it runs the spec being deployed (as opposed to the one being replaced).
         new: bool,
     },
@@ -161,7 +161,7 @@ impl Orchestrator {
                 if seen.get(&task.id) != Some(&key) {
                     seen.insert(task.id.clone(), key);
                     options.send(Progress::Task {
-                        task: task.clone(),
+                        task: Box::new(task.clone()),
                         new: is_new(task),
                     });
                 }
@@ -217,19 +217,28 @@ impl Orchestrator {
         }
     }
 
-    /// A service's tasks with their container health, newest first, in two calls whatever their number.
+    /// A service's tasks with their container health, newest first.
     pub(crate) async fn task_infos(&self, service_id: &str) -> Result<Vec<TaskInfo>> {
-        let filters = HashMap::from([("service".to_string(), vec![service_id.to_string()])]);
-        let tasks = self
-            .docker
-            .list_tasks(Some(ListTasksOptions {
-                filters: Some(filters),
-            }))
-            .await?;
-        let container_filters = HashMap::from([(
+        let tasks = HashMap::from([("service".to_string(), vec![service_id.to_string()])]);
+        let containers = HashMap::from([(
             "label".to_string(),
             vec![format!("com.docker.swarm.service.id={service_id}")],
         )]);
+        self.tasks_matching(tasks, containers).await
+    }
+
+    /// Tasks the filters select with their container health, in two calls whatever their number.
+    pub(crate) async fn tasks_matching(
+        &self,
+        task_filters: HashMap<String, Vec<String>>,
+        container_filters: HashMap<String, Vec<String>>,
+    ) -> Result<Vec<TaskInfo>> {
+        let tasks = self
+            .docker
+            .list_tasks(Some(ListTasksOptions {
+                filters: Some(task_filters),
+            }))
+            .await?;
         let containers = self
             .docker
             .list_containers(Some(ListContainersOptions {
@@ -259,6 +268,7 @@ impl Orchestrator {
                     .unwrap_or(TaskHealth::Unknown);
                 TaskInfo {
                     id: task.id.unwrap_or_default(),
+                    service_id: task.service_id.unwrap_or_default(),
                     slot: task.slot.and_then(|s| u64::try_from(s).ok()),
                     state: status.state.map(|s| s.to_string()).unwrap_or_default(),
                     desired_state: task
@@ -368,6 +378,7 @@ mod tests {
     fn failed_and_unhealthy_tasks_are_failures() {
         let task = |state: &str, health| TaskInfo {
             id: "abcdefabcdefabcdef".into(),
+            service_id: "s1".into(),
             slot: Some(1),
             state: state.into(),
             desired_state: "running".into(),

@@ -19,6 +19,7 @@ pub mod retry;
 mod service;
 pub mod spec;
 mod swarm;
+mod topology;
 pub mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -34,6 +35,7 @@ pub use isolation::{
 };
 pub use model::*;
 pub use swarm::{advertise_address, ADVERTISE_ADDR_ENV};
+pub use topology::{NodeInfo, OrgTopology, ServiceNode, Topology};
 
 /// The orchestrator: a handle on one Docker engine that manages its swarm.
 ///

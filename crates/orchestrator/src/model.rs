@@ -351,6 +351,8 @@ pub enum TaskHealth {
 pub struct TaskInfo {
     /// Swarm task id.
     pub id: String,
+    /// Swarm id of the service it belongs to.
+    pub service_id: String,
     /// Replica slot.
     pub slot: Option<u64>,
     /// Current state (`running`, `failed`, …).

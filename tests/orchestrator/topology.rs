@@ -1,0 +1,67 @@
+use swarmdeck_orchestrator::{spec, validate, Orchestrator};
+use swarmdeck_tests::{fast_run, with_orgs, CountingProxy, TestResult};
+
+use crate::fixture_request;
+
+/// Docker calls one topology snapshot makes, counted by a proxy on the engine socket.
+async fn calls_for_topology() -> TestResult<(usize, swarmdeck_orchestrator::Topology)> {
+    let proxy = CountingProxy::start().await?;
+    let counted = Orchestrator::new(proxy.docker()?);
+    let before = proxy.requests();
+    let topology = counted.topology().await?;
+    Ok((proxy.requests() - before, topology))
+}
+
+#[tokio::test]
+async fn topology_costs_the_same_calls_at_one_and_at_fifty_services() -> TestResult {
+    with_orgs(&["topo"], |orchestrator, orgs| async move {
+        let org = &orgs[0];
+        let first = orchestrator
+            .deploy(&fixture_request(org, "web", "v1"), &fast_run())
+            .await?;
+        let (calls_at_one, topology) = calls_for_topology().await?;
+        let ours = topology
+            .orgs
+            .iter()
+            .find(|o| &o.org_id == org)
+            .ok_or("org missing from the topology")?;
+        assert!(ours.network.is_some());
+        let web = ours
+            .services
+            .iter()
+            .find(|s| s.service_name == first.service_name)
+            .ok_or("service missing")?;
+        assert_eq!((web.desired, web.running), (1, 1));
+        assert_eq!(web.tasks.iter().filter(|t| t.state == "running").count(), 1);
+        assert!(!topology.nodes.is_empty());
+
+        // 49 more services, created directly with no tasks: the call count must not depend on them.
+        let network = orchestrator
+            .find_org_network(org)
+            .await?
+            .and_then(|n| n.id)
+            .ok_or("no network")?;
+        for n in 0..49 {
+            let mut request = fixture_request(org, &format!("s{n}"), "v1");
+            request.deployment_id = Some(format!("topo-{n}"));
+            let definition = validate::deploy_request(&request, "topo")?;
+            let mut service = spec::service_spec(&definition, "topo", &network);
+            spec::set_replicas(&mut service, 0);
+            orchestrator.docker().create_service(service, None).await?;
+        }
+        let (calls_at_fifty, topology) = calls_for_topology().await?;
+        let ours = topology
+            .orgs
+            .iter()
+            .find(|o| &o.org_id == org)
+            .ok_or("org missing")?;
+        assert_eq!(ours.services.len(), 50);
+        assert_eq!(
+            calls_at_one, calls_at_fifty,
+            "the snapshot must cost a constant number of calls"
+        );
+        assert!(calls_at_one <= 5, "{calls_at_one} calls");
+        Ok(())
+    })
+    .await
+}
