@@ -12,10 +12,26 @@ CARGO ?= cargo
 # --target keeps these RUSTFLAGS away from the host build in target/debug.
 FIXTURE_TARGET := x86_64-unknown-linux-gnu
 
-.PHONY: test engine check-format lint fixture test-rust bench run sweep clean-engine
+.PHONY: test engine app-deps ui check-format lint fixture test-rust test-ui test-e2e bindings bench run sweep clean-engine
 
 # Everything CI checks, in order.
-test: engine check-format lint fixture test-rust
+test: engine app-deps ui check-format lint fixture test-ui test-rust test-e2e
+
+# WebKitGTK, Xvfb, WebKitWebDriver, tauri-driver and the UI's npm packages.
+app-deps:
+	scripts/ensure-app-deps.sh
+
+# The UI bundle the app embeds (tauri's context needs ui/dist at compile time).
+ui: app-deps
+	cd ui && npm run build
+
+# svelte-check, tsc and the UI's unit tests.
+test-ui: ui
+	cd ui && npm run check && npm test
+
+# Regenerate ui/src/bindings.ts from the Rust commands and events.
+bindings:
+	SWARMDECK_WRITE_BINDINGS=1 $(CARGO) test -p swarmdeck-app --lib bindings_are_up_to_date
 
 # Make sure a Docker engine answers (installs and starts dockerd when needed).
 engine:
@@ -40,18 +56,29 @@ test-rust:
 	$(CARGO) build --workspace --bins  # the suites drive the swarmdeck binary as a separate process
 	allow="$$(scripts/swarm-allowed.sh)"; \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
-	  SWARMDECK_ALLOW_SWARM_INIT="$$allow" $(CARGO) nextest run --workspace --no-fail-fast; \
+	  SWARMDECK_ALLOW_SWARM_INIT="$$allow" $(CARGO) nextest run --workspace --no-fail-fast -E 'not binary(e2e)'; \
 	else \
-	  SWARMDECK_ALLOW_SWARM_INIT="$$allow" $(CARGO) test --workspace; \
+	  SWARMDECK_ALLOW_SWARM_INIT="$$allow" $(CARGO) test --workspace --exclude swarmdeck-tests && SWARMDECK_ALLOW_SWARM_INIT="$$allow" $(CARGO) test -p swarmdeck-tests --test orchestrator; \
 	fi
+
+# The real app under Xvfb, driven by tauri-driver, against the real engine. Runs after the other suites: one
+# case stops and restarts an engine that scripts/ensure-engine.sh started.
+test-e2e: engine fixture
+	$(CARGO) build --workspace --bins
+	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" xvfb-run -a $(CARGO) nextest run -p swarmdeck-tests --test e2e --no-fail-fast
 
 # Benchmarks (they need the engine and the fixture too).
 bench: engine fixture
 	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" $(CARGO) bench -p swarmdeck-tests
 
-# Show the swarm through the CLI. (The desktop app will replace this later.)
-run: engine
-	$(CARGO) run -p swarmdeck-cli -- swarm status
+# Open the desktop app against the local engine (starting the engine first). Without a display it says so;
+# `xvfb-run -a make run` works.
+run: engine ui
+	$(CARGO) build --workspace --bins
+	@if [[ -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
+	  echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are unset); try: xvfb-run -a make run" >&2; exit 1; \
+	fi
+	target/debug/swarmdeck-app
 
 # Remove test resources (labelled by the suite) that a killed run left behind.
 sweep:

@@ -1,0 +1,127 @@
+//! The one error type that crosses IPC: a tagged union the UI switches on by `type`, never by message text.
+
+use serde::Serialize;
+use swarmdeck_orchestrator as core;
+
+/// Why a command failed.
+#[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
+#[serde(tag = "type", content = "data")]
+pub enum AppError {
+    /// A request field broke a rule; nothing was created. The UI shows it next to the field.
+    #[error("invalid {field}: {rule}")]
+    Invalid {
+        /// Field path as in the request (`resources.cpu_cores`, `env.FOO`).
+        field: String,
+        /// The rule, in words.
+        rule: String,
+    },
+    /// No engine answers (or it went away); the app retries on its own.
+    #[error("the Docker engine is unavailable: {message}")]
+    EngineUnavailable {
+        /// What failed.
+        message: String,
+    },
+    /// The named service, network or deployment does not exist.
+    #[error("{message}")]
+    NotFound {
+        /// What was not found.
+        message: String,
+    },
+    /// The network is still used by these services.
+    #[error("network {network} is still used by {}", services.join(", "))]
+    NetworkInUse {
+        /// The network.
+        network: String,
+        /// Services attached to it.
+        services: Vec<String>,
+    },
+    /// The deploy or update failed its health check, or the swarm rolled it back.
+    #[error("{message}")]
+    DeployFailed {
+        /// What happened, in words.
+        message: String,
+        /// Whether the previous spec is running again.
+        rolled_back: bool,
+    },
+    /// The operation was cancelled; what it started was cleaned up.
+    #[error("cancelled")]
+    Cancelled,
+    /// Anything else, with a stable code for the UI and the message for people.
+    #[error("{message}")]
+    Other {
+        /// Stable machine code (`capacity`, `engine`, `timeout`, …).
+        code: String,
+        /// The message.
+        message: String,
+    },
+}
+
+impl From<core::Error> for AppError {
+    fn from(error: core::Error) -> Self {
+        let message = error.to_string();
+        match error {
+            core::Error::Invalid { field, rule } => AppError::Invalid { field, rule },
+            core::Error::NotFound { .. } => AppError::NotFound { message },
+            core::Error::NetworkInUse { network, services } => {
+                AppError::NetworkInUse { network, services }
+            }
+            core::Error::HealthCheckFailed { rolled_back, .. } => AppError::DeployFailed {
+                message,
+                rolled_back,
+            },
+            core::Error::RolledBackBySwarm { .. } => AppError::DeployFailed {
+                message,
+                rolled_back: true,
+            },
+            core::Error::Cancelled => AppError::Cancelled,
+            core::Error::Connection(_) => AppError::EngineUnavailable { message },
+            other => AppError::Other {
+                code: code_of(&other).to_string(),
+                message,
+            },
+        }
+    }
+}
+
+fn code_of(error: &core::Error) -> &'static str {
+    match error {
+        core::Error::InsufficientCapacity { .. } => "capacity",
+        core::Error::NoAdvertiseAddress { .. } => "advertise_address",
+        core::Error::NotSwarmManager { .. } => "not_swarm_manager",
+        core::Error::ImageUnavailable { .. } => "image_unavailable",
+        core::Error::Superseded { .. } => "superseded",
+        core::Error::DeploymentIdTaken(_) => "deployment_id_taken",
+        core::Error::CorruptRecord { .. } => "corrupt_record",
+        core::Error::Timeout { .. } => "timeout",
+        core::Error::Engine { .. } => "engine",
+        _ => "other",
+    }
+}
+
+/// What every command returns.
+pub type CommandResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_keep_field_and_rule_and_serialize_tagged() {
+        let error = AppError::from(core::Error::Invalid {
+            field: "slug".into(),
+            rule: "must be an RFC 1123 label".into(),
+        });
+        let json = serde_json::to_value(&error).unwrap_or_default();
+        assert_eq!(json["type"], "Invalid");
+        assert_eq!(json["data"]["field"], "slug");
+    }
+
+    #[test]
+    fn engine_errors_get_a_stable_code() {
+        let error = AppError::from(core::Error::Engine {
+            status: 500,
+            message: "boom".into(),
+        });
+        assert!(matches!(error, AppError::Other { ref code, .. } if code == "engine"));
+    }
+}

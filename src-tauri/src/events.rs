@@ -1,0 +1,60 @@
+//! Typed events the backend pushes to the UI.
+
+use serde::{Deserialize, Serialize};
+
+/// The engine connection as the UI should show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// The first attempt is under way.
+    Connecting,
+    /// The engine answers.
+    Connected {
+        /// The engine's version.
+        engine_version: String,
+    },
+    /// No engine answers; the app retries by itself.
+    Disconnected {
+        /// What failed, in words.
+        reason: String,
+        /// When the next attempt starts, in milliseconds.
+        retry_in_ms: u32,
+    },
+}
+
+/// What kind of object changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A service.
+    Service,
+    /// A network.
+    Network,
+    /// A node.
+    Node,
+    /// A container (the only view of tasks the event stream gives).
+    Container,
+    /// A swarm config (deployment records).
+    Config,
+    /// Anything may have changed (after a reconnect, or the slow reconcile): refetch everything.
+    Resync,
+}
+
+/// Something in the swarm changed; the UI refetches what it shows of that kind.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, tauri_specta::Event,
+)]
+pub struct ClusterChanged {
+    /// What kind of object.
+    pub kind: ChangeKind,
+    /// The engine's action (`create`, `update`, `remove`, `health_status: healthy`, …).
+    pub action: String,
+    /// The object's id.
+    pub id: String,
+}
+
+/// The engine connection changed; the payload is the new state.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, tauri_specta::Event,
+)]
+pub struct ConnectionChanged(pub ConnectionState);

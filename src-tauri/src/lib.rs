@@ -1,0 +1,193 @@
+//! Swarmdeck's desktop app: a thin layer of typed Tauri commands and events over the orchestrator core.
+//!
+//! Only this crate knows about IPC: it converts core types to the DTOs in [`dto`], maps errors to [`AppError`],
+//! and exports TypeScript bindings with tauri-specta.
+
+pub mod commands;
+pub mod dto;
+pub mod engine;
+pub mod error;
+pub mod events;
+pub mod settings;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use tauri::Manager;
+use tauri_specta::{collect_commands, collect_events, Builder};
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
+
+pub use error::AppError;
+
+use crate::engine::Engine;
+
+/// Where the generated bindings live, relative to this crate.
+pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
+
+/// State shared by the commands.
+pub struct AppState {
+    /// The engine connection.
+    pub engine: Arc<Engine>,
+    /// Running log follows, by id.
+    pub follows: Mutex<HashMap<u32, CancellationToken>>,
+    /// The running isolation check, if any.
+    pub isolation: Mutex<Option<CancellationToken>>,
+    /// What happened to an unreadable settings file at start.
+    pub settings_notice: Mutex<Option<String>>,
+    next_follow: AtomicU32,
+}
+
+impl AppState {
+    async fn register_follow(&self, cancel: CancellationToken) -> u32 {
+        let id = self.next_follow.fetch_add(1, Ordering::Relaxed);
+        self.follows.lock().await.insert(id, cancel);
+        id
+    }
+}
+
+/// Every command and event of the app; the same builder serves the invoke handler and the bindings export.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::swarm::swarm_info,
+            commands::swarm::init_swarm,
+            commands::swarm::host_preflight,
+            commands::swarm::connection_state,
+            commands::swarm::retry_connection,
+            commands::topology::topology,
+            commands::services::deploy,
+            commands::services::update_service,
+            commands::services::scale_service,
+            commands::services::remove_service,
+            commands::services::service_status,
+            commands::services::update_status,
+            commands::history::deployment_history,
+            commands::history::reconcile_history,
+            commands::history::rollback,
+            commands::history::rollback_to,
+            commands::networks::ensure_org_network,
+            commands::networks::remove_org_network,
+            commands::networks::org_services,
+            commands::isolation::verify_isolation,
+            commands::isolation::cancel_isolation,
+            commands::logs::service_logs,
+            commands::logs::follow_logs,
+            commands::logs::stop_logs,
+            commands::settings::get_settings,
+            commands::settings::save_settings,
+        ])
+        .events(collect_events![
+            events::ClusterChanged,
+            events::ConnectionChanged
+        ])
+        // One TypeScript type per Rust type, rather than separate serialize/deserialize variants.
+        .disable_serde_phases()
+}
+
+/// Starts the app.
+pub fn run() {
+    let builder = specta_builder();
+    let invoke = builder.invoke_handler();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .invoke_handler(invoke)
+        .setup(move |app| {
+            let _log_guard = init_tracing(app.path().app_log_dir().ok());
+            builder.mount_events(app);
+            let notice =
+                app.path().app_data_dir().ok().and_then(|dir| {
+                    settings::quarantine_if_corrupt(&dir.join(settings::STORE_FILE))
+                });
+            if let Some(notice) = &notice {
+                tracing::warn!(%notice, "settings");
+            }
+            let profile = commands::settings::load(app.handle())
+                .map(|s| s.active())
+                .unwrap_or_else(|_| settings::ConnectionProfile::local());
+            let engine = Engine::new(profile);
+            engine.spawn_watcher(app.handle().clone());
+            app.manage(AppState {
+                engine,
+                follows: Mutex::new(HashMap::new()),
+                isolation: Mutex::new(None),
+                settings_notice: Mutex::new(notice),
+                next_follow: AtomicU32::new(1),
+            });
+            // The log writer must live as long as the app.
+            app.manage(LogGuard(_log_guard));
+            Ok(())
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(error) = result {
+        tracing::error!(%error, "the app stopped with an error");
+        std::process::exit(1);
+    }
+}
+
+struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
+
+/// Logs to stderr and to a daily-rotated file in the app's log directory.
+fn init_tracing(
+    log_dir: Option<std::path::PathBuf>,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let filter =
+        EnvFilter::try_from_env("SWARMDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let (file, guard) =
+        match log_dir.and_then(|dir| std::fs::create_dir_all(&dir).ok().map(|()| dir)) {
+            Some(dir) => {
+                let appender = tracing_appender::rolling::daily(dir, "swarmdeck.log");
+                let (writer, guard) = tracing_appender::non_blocking(appender);
+                (
+                    Some(
+                        tracing_subscriber::fmt::layer()
+                            .with_ansi(false)
+                            .with_writer(writer),
+                    ),
+                    Some(guard),
+                )
+            }
+            None => (None, None),
+        };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(file)
+        .try_init();
+    guard
+}
+
+#[cfg(test)]
+mod tests {
+    use specta_typescript::Typescript;
+
+    use super::*;
+
+    /// Regenerates the bindings and fails when the checked-in file differs; `SWARMDECK_WRITE_BINDINGS=1`
+    /// writes them instead.
+    #[test]
+    fn bindings_are_up_to_date() {
+        let checked_in = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(BINDINGS_PATH);
+        let fresh =
+            std::env::temp_dir().join(format!("swarmdeck-bindings-{}.ts", std::process::id()));
+        specta_builder()
+            .export(Typescript::default(), &fresh)
+            .expect("bindings export");
+        let generated = std::fs::read_to_string(&fresh).expect("generated bindings");
+        let _ = std::fs::remove_file(&fresh);
+        if std::env::var("SWARMDECK_WRITE_BINDINGS").is_ok_and(|v| v == "1") {
+            std::fs::write(&checked_in, &generated).expect("write bindings");
+            return;
+        }
+        let current = std::fs::read_to_string(&checked_in).unwrap_or_default();
+        assert!(
+            current == generated,
+            "ui/src/bindings.ts is stale: run `make bindings` and commit the result"
+        );
+    }
+}

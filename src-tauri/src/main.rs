@@ -1,0 +1,3 @@
+fn main() {
+    swarmdeck_app::run()
+}

@@ -1,0 +1,124 @@
+/**
+ * The app's view of the backend: what it last heard, kept in runes so components re-render.
+ *
+ * It holds no business logic: every value comes from a command in `../bindings` and is shown as
+ * it came. The refresh model is event-driven, without polling:
+ * - on start: `connectionState`, `swarmInfo` and `topology`;
+ * - on `clusterChanged`: `swarmInfo` and `topology` again, coalesced (see `./refresh`);
+ * - on `connectionChanged`: the new state; on becoming connected, everything again.
+ */
+
+import { commands, events } from "../bindings";
+import type { AppError, ConnectionState, SwarmInfo, Topology } from "../bindings";
+import { ipcError } from "./errors";
+import { coalesce } from "./refresh";
+
+/** A value fetched from the backend: not yet, the value, or why not. */
+export type Fetched<T> = { status: "loading" } | { status: "ok"; data: T } | { status: "error"; error: AppError };
+
+/** The outcome of a command the user started. */
+export type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
+
+/** Runs a command returning a tauri-specta result, turning a thrown IPC failure into an `AppError`. */
+async function fetchResult<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  try {
+    return await call();
+  } catch (error) {
+    return { status: "error", error: ipcError(error) };
+  }
+}
+
+export class Deck {
+  /** The engine connection, as last reported. */
+  connection = $state<ConnectionState>({ state: "connecting" });
+  /** When `connection` was last set (ms since the epoch), for the retry countdown. */
+  connectionSince = $state(Date.now());
+  swarm = $state<Fetched<SwarmInfo>>({ status: "loading" });
+  topology = $state<Fetched<Topology>>({ status: "loading" });
+  /** Whether an "initialize swarm" request is under way. */
+  initializing = $state(false);
+  /** The last "initialize swarm" outcome, until the next attempt. */
+  initOutcome = $state<Outcome<SwarmInfo> | null>(null);
+  /** Set when the backend itself could not be called (not an engine problem: the app's own IPC failed). */
+  backendError = $state<AppError | null>(null);
+
+  #cluster = coalesce(() => this.#fetchCluster());
+  #heardConnectionEvent = false;
+
+  /**
+   * Subscribes to the backend's events, then loads everything once. Returns the function that
+   * unsubscribes (for `$effect` / `onMount` cleanup).
+   */
+  start(): () => void {
+    const subscriptions = [
+      events.clusterChanged.listen(() => {
+        void this.refreshCluster();
+      }),
+      events.connectionChanged.listen((event) => {
+        this.#heardConnectionEvent = true;
+        this.setConnection(event.payload);
+      }),
+    ];
+    // Subscribed first, so nothing that happens while these load is missed.
+    void this.#loadConnection();
+    void this.refreshCluster();
+
+    return () => {
+      for (const subscription of subscriptions) {
+        subscription.then((unlisten) => unlisten()).catch(() => {});
+      }
+    };
+  }
+
+  /** Applies a new connection state; becoming connected refetches everything (unless told not to). */
+  setConnection(next: ConnectionState, refetchOnConnect = true): void {
+    const wasConnected = this.connection.state === "connected";
+    this.connection = next;
+    this.connectionSince = Date.now();
+    if (refetchOnConnect && next.state === "connected" && !wasConnected) {
+      void this.refreshCluster();
+    }
+  }
+
+  /** Refetches swarm info and topology (coalesced: bursts cost at most one extra fetch). */
+  refreshCluster(): Promise<void> {
+    return this.#cluster.request();
+  }
+
+  /** Initializes the swarm; the outcome is kept in `initOutcome`. */
+  async initSwarm(): Promise<void> {
+    if (this.initializing) return;
+    this.initializing = true;
+    this.initOutcome = null;
+    try {
+      const outcome = await fetchResult(() => commands.initSwarm());
+      this.initOutcome = outcome;
+      if (outcome.status === "ok") {
+        this.swarm = outcome;
+        void this.refreshCluster();
+      }
+    } finally {
+      this.initializing = false;
+    }
+  }
+
+  async #loadConnection(): Promise<void> {
+    try {
+      const answer = await commands.connectionState();
+      // An event that arrived meanwhile is newer than this answer. No refetch here: the first
+      // fetch is already under way, and a later connect arrives as an event.
+      if (answer.status === "ok" && !this.#heardConnectionEvent) this.setConnection(answer.data, false);
+    } catch (error) {
+      this.backendError = ipcError(error);
+    }
+  }
+
+  async #fetchCluster(): Promise<void> {
+    const [swarm, topology] = await Promise.all([
+      fetchResult(() => commands.swarmInfo()),
+      fetchResult(() => commands.topology()),
+    ]);
+    this.swarm = swarm;
+    this.topology = topology;
+  }
+}
