@@ -11,7 +11,7 @@ use tauri_specta::Event as _;
 use tokio::sync::{Notify, RwLock};
 use tracing::{info, warn};
 
-use crate::error::{AppError, CommandResult};
+use crate::error::{redact_socket, AppError, CommandResult};
 use crate::events::{ChangeKind, ClusterChanged, ConnectionChanged, ConnectionState};
 use crate::settings::ConnectionProfile;
 
@@ -131,7 +131,7 @@ impl Engine {
                             emit_change(app, kind, message.action.as_deref().unwrap_or(""), &id);
                         }
                     }
-                    Some(Err(error)) => return format!("the engine's event stream failed: {error}"),
+                    Some(Err(error)) => return redact_socket(&format!("the engine's event stream failed: {error}")),
                     None => return "the engine closed its event stream".to_string(),
                 },
                 _ = reconcile.tick() => emit_change(app, ChangeKind::Resync, "reconcile", ""),
@@ -149,15 +149,24 @@ impl Engine {
 }
 
 async fn connect(profile: &ConnectionProfile) -> Result<(Orchestrator, String), String> {
-    let docker = profile.docker().map_err(|e| e.to_string())?;
-    let docker: Docker = docker
-        .negotiate_version()
-        .await
-        .map_err(|e| format!("no Docker engine answers at {}: {e}", profile.describe()))?;
+    let docker = profile
+        .docker()
+        .map_err(|e| redact_socket(&e.to_string()))?;
+    let docker: Docker = docker.negotiate_version().await.map_err(|e| {
+        redact_socket(&format!(
+            "no Docker engine answers at {}: {e}",
+            profile.describe()
+        ))
+    })?;
     let version = docker
         .version()
         .await
-        .map_err(|e| format!("the engine at {} does not answer: {e}", profile.describe()))?
+        .map_err(|e| {
+            redact_socket(&format!(
+                "the engine at {} does not answer: {e}",
+                profile.describe()
+            ))
+        })?
         .version
         .unwrap_or_default();
     Ok((Orchestrator::new(docker), version))

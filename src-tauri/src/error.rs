@@ -74,13 +74,34 @@ impl From<core::Error> for AppError {
                 rolled_back: true,
             },
             core::Error::Cancelled => AppError::Cancelled,
-            core::Error::Connection(_) => AppError::EngineUnavailable { message },
+            core::Error::Connection(_) => AppError::EngineUnavailable {
+                message: redact_socket(&message),
+            },
             other => AppError::Other {
                 code: code_of(&other).to_string(),
                 message,
             },
         }
     }
+}
+
+/// The webview never learns where the engine socket is: local paths in engine messages are replaced.
+pub fn redact_socket(message: &str) -> String {
+    let mut redacted = message.to_string();
+    let docker_host = std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|h| h.starts_with("unix://"));
+    let paths = docker_host
+        .iter()
+        .flat_map(|host| [host.clone(), host.trim_start_matches("unix://").to_string()])
+        .chain([
+            "unix:///var/run/docker.sock".to_string(),
+            "/var/run/docker.sock".to_string(),
+        ]);
+    for path in paths {
+        redacted = redacted.replace(&path, "the local engine socket");
+    }
+    redacted
 }
 
 fn code_of(error: &core::Error) -> &'static str {
@@ -114,6 +135,12 @@ mod tests {
         let json = serde_json::to_value(&error).unwrap_or_default();
         assert_eq!(json["type"], "Invalid");
         assert_eq!(json["data"]["field"], "slug");
+    }
+
+    #[test]
+    fn socket_paths_are_redacted() {
+        let message = redact_socket("SocketNotFoundError(\"/var/run/docker.sock\")");
+        assert!(!message.contains("/var/run"), "{message}");
     }
 
     #[test]

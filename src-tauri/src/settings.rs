@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use swarmdeck_orchestrator::Docker;
 
+/// Seconds an engine request may take before it fails.
+const REQUEST_TIMEOUT_SECS: u64 = 120;
+
 /// Key of the settings document in the store.
 pub const STORE_KEY: &str = "settings";
 /// Store file name in the app's data directory.
@@ -21,6 +24,17 @@ pub enum ProfileKind {
     Host {
         /// The URL.
         url: String,
+    },
+    /// A TCP engine protected by TLS with client certificates (`dockerd --tlsverify`).
+    Tls {
+        /// `tcp://host:2376`.
+        url: String,
+        /// The CA certificate that signed the engine's certificate (PEM file).
+        ca_path: String,
+        /// The client certificate (PEM file).
+        cert_path: String,
+        /// The client key (PEM file).
+        key_path: String,
     },
 }
 
@@ -47,6 +61,19 @@ impl ConnectionProfile {
         match &self.kind {
             ProfileKind::Local => Docker::connect_with_defaults(),
             ProfileKind::Host { url } => Docker::connect_with_host(url),
+            ProfileKind::Tls {
+                url,
+                ca_path,
+                cert_path,
+                key_path,
+            } => Docker::connect_with_ssl(
+                url,
+                Path::new(key_path),
+                Path::new(cert_path),
+                Path::new(ca_path),
+                REQUEST_TIMEOUT_SECS,
+                bollard::API_DEFAULT_VERSION,
+            ),
         }
     }
 
@@ -54,7 +81,7 @@ impl ConnectionProfile {
     pub fn describe(&self) -> String {
         match &self.kind {
             ProfileKind::Local => "the local engine".to_string(),
-            ProfileKind::Host { url } => url.clone(),
+            ProfileKind::Host { url } | ProfileKind::Tls { url, .. } => url.clone(),
         }
     }
 }
@@ -142,15 +169,43 @@ impl Settings {
                     format!("{:?} is used twice", profile.name),
                 ));
             }
-            if let ProfileKind::Host { url } = &profile.kind {
-                let scheme_ok = ["unix://", "tcp://", "http://"]
-                    .iter()
-                    .any(|s| url.starts_with(s));
-                if !scheme_ok {
-                    return Err((
-                        format!("profiles.{index}.url"),
-                        "must start with unix://, tcp:// or http://".to_string(),
-                    ));
+            match &profile.kind {
+                ProfileKind::Local => {}
+                ProfileKind::Host { url } => {
+                    if !["unix://", "tcp://", "http://"]
+                        .iter()
+                        .any(|s| url.starts_with(s))
+                    {
+                        return Err((
+                            format!("profiles.{index}.url"),
+                            "must start with unix://, tcp:// or http://".to_string(),
+                        ));
+                    }
+                }
+                ProfileKind::Tls {
+                    url,
+                    ca_path,
+                    cert_path,
+                    key_path,
+                } => {
+                    if !["tcp://", "https://"].iter().any(|s| url.starts_with(s)) {
+                        return Err((
+                            format!("profiles.{index}.url"),
+                            "must start with tcp:// or https://".to_string(),
+                        ));
+                    }
+                    for (field, path) in [
+                        ("ca_path", ca_path),
+                        ("cert_path", cert_path),
+                        ("key_path", key_path),
+                    ] {
+                        if !Path::new(path).is_file() {
+                            return Err((
+                                format!("profiles.{index}.{field}"),
+                                format!("{path:?} is not a readable file"),
+                            ));
+                        }
+                    }
                 }
             }
         }
@@ -219,6 +274,24 @@ mod tests {
         );
         assert_eq!(quarantine_if_corrupt(&path), None);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn tls_profiles_need_their_certificate_files() {
+        let mut settings = Settings::default();
+        settings.profiles.push(ConnectionProfile {
+            name: "prod".into(),
+            kind: ProfileKind::Tls {
+                url: "tcp://swarm.example.com:2376".into(),
+                ca_path: "/nonexistent/ca.pem".into(),
+                cert_path: "/nonexistent/cert.pem".into(),
+                key_path: "/nonexistent/key.pem".into(),
+            },
+        });
+        assert_eq!(
+            settings.validate().err().map(|(field, _)| field),
+            Some("profiles.1.ca_path".to_string())
+        );
     }
 
     #[test]

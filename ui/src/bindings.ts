@@ -535,7 +535,17 @@ export type ProfileKind =
 /**  An engine URL: `unix:///path/docker.sock` or `tcp://host:2375`. */
 { kind: "host"; 
 /**  The URL. */
-url: string };
+url: string } | 
+/**  A TCP engine protected by TLS with client certificates (`dockerd --tlsverify`). */
+{ kind: "tls"; 
+/**  `tcp://host:2376`. */
+url: string; 
+/**  The CA certificate that signed the engine's certificate (PEM file). */
+ca_path: string; 
+/**  The client certificate (PEM file). */
+cert_path: string; 
+/**  The client key (PEM file). */
+key_path: string };
 
 /**  A step of a deploy, update or rollback as it happens. */
 export type Progress = 
