@@ -45,34 +45,48 @@ pub async fn follow_logs(
     let core = state.engine.orchestrator().await?;
     let cancel = CancellationToken::new();
     let id = state.register_follow(cancel.clone()).await;
-    let mut stream = Box::pin(core.follow_service_logs(&service, &query.into(), cancel.clone()));
+    let stream = core.follow_service_logs(&service, &query.into(), cancel.clone());
+    let lines_in = stream.map(|line| line.map(dto::LogLine::from));
     tauri::async_runtime::spawn(async move {
-        let mut batch: Vec<dto::LogLine> = Vec::new();
-        let mut tick = tokio::time::interval(BATCH_EVERY);
-        loop {
-            tokio::select! {
-                line = stream.next() => match line {
-                    Some(Ok(line)) => batch.push(line.into()),
-                    Some(Err(error)) => {
-                        tracing::warn!(%error, "log follow ended");
-                        break;
-                    }
-                    None => break,
-                },
-                _ = tick.tick() => {
-                    // A failed send means the view is gone: stop reading.
-                    if !batch.is_empty() && lines.send(std::mem::take(&mut batch)).is_err() {
-                        cancel.cancel();
-                        break;
-                    }
-                }
-            }
-        }
-        if !batch.is_empty() {
-            let _ = lines.send(batch);
+        let delivered =
+            forward_in_batches(lines_in, BATCH_EVERY, |batch| lines.send(batch).is_ok()).await;
+        if !delivered {
+            // The view is gone: stop reading the engine's stream.
+            cancel.cancel();
         }
     });
     Ok(id)
+}
+
+/// Sends what `lines` yields in batches, at most one per `every`, until it ends; returns false when `send`
+/// reports the receiver gone.
+pub(crate) async fn forward_in_batches<T, E: std::fmt::Display>(
+    lines: impl futures_util::Stream<Item = Result<T, E>>,
+    every: Duration,
+    mut send: impl FnMut(Vec<T>) -> bool,
+) -> bool {
+    let mut lines = Box::pin(lines);
+    let mut batch = Vec::new();
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            line = lines.next() => match line {
+                Some(Ok(line)) => batch.push(line),
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "log follow ended");
+                    break;
+                }
+                None => break,
+            },
+            _ = tick.tick() => {
+                if !batch.is_empty() && !send(std::mem::take(&mut batch)) {
+                    return false;
+                }
+            }
+        }
+    }
+    batch.is_empty() || send(batch)
 }
 
 /// Stops a follow started by [`follow_logs`].
@@ -83,4 +97,57 @@ pub async fn stop_logs(state: State<'_, AppState>, id: u32) -> Result<(), ()> {
         cancel.cancel();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::stream;
+    use tokio::time::Instant;
+
+    use super::*;
+
+    /// 2,000 lines a second for 3 s arrive in at most 10 messages a second, none lost.
+    #[tokio::test(start_paused = true)]
+    async fn a_fast_stream_is_sent_at_most_ten_times_a_second() {
+        let started = Instant::now();
+        let lines = stream::unfold(0_u32, |n| async move {
+            if n == 6000 {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_micros(500)).await;
+            Some((Ok::<u32, String>(n), n + 1))
+        });
+        let mut sends = Vec::new();
+        let delivered = forward_in_batches(lines, BATCH_EVERY, |batch| {
+            sends.push((started.elapsed(), batch.len()));
+            true
+        })
+        .await;
+        assert!(delivered);
+        assert_eq!(sends.iter().map(|(_, n)| n).sum::<usize>(), 6000);
+        let seconds = started.elapsed().as_secs_f64().ceil();
+        assert!(
+            sends.len() as f64 <= 10.0 * seconds + 1.0,
+            "{} sends in {seconds} s",
+            sends.len()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closed_view_stops_the_follow() {
+        let endless = stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Some((Ok::<u32, String>(1), ()))
+        });
+        let mut sends = 0;
+        let delivered = forward_in_batches(endless, BATCH_EVERY, |_| {
+            sends += 1;
+            sends < 3
+        })
+        .await;
+        assert!(!delivered);
+        assert_eq!(sends, 3);
+    }
 }
