@@ -111,6 +111,18 @@ async fn two_orgs_with_two_services_each_are_isolated_with_passing_controls() ->
             .iter()
             .any(|c| c.method == ProbeMethod::TaskIp));
         assert_eq!(report.probes_started, 2);
+        // The design's two-organization form returns the same evidence.
+        let pair = orchestrator
+            .verify_cross_organization_isolation(a, b)
+            .await?;
+        assert_eq!(pair.cells.len(), 2);
+        assert!(
+            pair.cells
+                .iter()
+                .all(|c| c.verdict == CellVerdict::Isolated),
+            "{:#?}",
+            pair.cells
+        );
         let cli = cli_check(&orgs)?;
         assert!(
             cli.status.success(),
