@@ -100,6 +100,11 @@ fn workspace_root() -> PathBuf {
 async fn screenshot(driver: &WebDriver, name: &str) -> TestResult {
     let dir = workspace_root().join("target/e2e-screenshots");
     std::fs::create_dir_all(&dir)?;
+    // The DOM is checked before a screenshot, but WebKit paints later: wait until two frames have rendered so
+    // the picture shows what was checked.
+    let painted = "const done = arguments[arguments.length - 1]; \
+                   requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+    driver.execute_async(painted, Vec::new()).await?;
     driver.screenshot(&dir.join(format!("{name}.png"))).await?;
     Ok(())
 }
@@ -272,4 +277,59 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
     .await;
     page.quit().await?;
     result
+}
+
+async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
+    let input = page
+        .find(By::Css(&format!("[data-testid='{test_id}']")))
+        .await?;
+    input.clear().await?;
+    input.send_keys(value).await?;
+    Ok(())
+}
+
+async fn click(page: &WebDriver, test_id: &str) -> TestResult {
+    page.find(By::Css(&format!("[data-testid='{test_id}']")))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_deploy_form_shows_backend_field_errors_and_then_deploys() -> TestResult {
+    with_orgs(&["form"], |orchestrator, orgs| async move {
+        let org = orgs[0].clone();
+        let driver = Driver::start()?;
+        let page = driver.session().await?;
+        let result = async {
+            text_of(&page, "connection-state", |t| t == "connected").await?;
+            click(&page, "tab-deploy").await?;
+            fill(&page, "deploy-org", &org).await?;
+            fill(&page, "deploy-slug", "Bad_Slug").await?;
+            fill(&page, "deploy-image", swarmdeck_tests::FIXTURE_REPO).await?;
+            fill(&page, "deploy-tag", "v1").await?;
+            fill(&page, "deploy-port", "8080").await?;
+            click(&page, "deploy-submit").await?;
+            text_of(&page, "field-error-slug", |t| t.contains("RFC 1123")).await?;
+            screenshot(&page, "deploy-form-field-error").await?;
+            assert!(
+                orchestrator.find_org_network(&org).await?.is_none(),
+                "a bad request must create nothing"
+            );
+
+            fill(&page, "deploy-slug", "web").await?;
+            click(&page, "deploy-submit").await?;
+            let name = naming::service_name(&org, "web");
+            text_of(&page, "deploy-result", |t| t.contains(&name)).await?;
+            screenshot(&page, "deploy-form-result").await?;
+            let status = orchestrator.service_status(&name).await?;
+            assert_eq!((status.desired, status.running), (1, 1));
+            Ok(())
+        }
+        .await;
+        page.quit().await?;
+        result
+    })
+    .await
 }
