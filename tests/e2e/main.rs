@@ -281,7 +281,7 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
 
 async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
     let input = page
-        .find(By::Css(&format!("[data-testid='{test_id}']")))
+        .find(By::Css(format!("[data-testid='{test_id}']")))
         .await?;
     input.clear().await?;
     input.send_keys(value).await?;
@@ -289,7 +289,7 @@ async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
 }
 
 async fn click(page: &WebDriver, test_id: &str) -> TestResult {
-    page.find(By::Css(&format!("[data-testid='{test_id}']")))
+    page.find(By::Css(format!("[data-testid='{test_id}']")))
         .await?
         .click()
         .await?;
