@@ -252,12 +252,10 @@ impl Orchestrator {
     }
 
     async fn replica_counts(&self, service_name: &str) -> Result<(u64, u64)> {
-        let services = self
-            .list_services_with_status(vec![format!("{}={MANAGED_BY}", label::MANAGED_BY)])
-            .await?;
-        Ok(services
-            .iter()
-            .find(|s| s.spec.as_ref().and_then(|spec| spec.name.as_deref()) == Some(service_name))
+        Ok(self
+            .find_with_status(service_name)
+            .await?
+            .as_ref()
             .and_then(|s| s.service_status.as_ref())
             .map(|status| {
                 (

@@ -178,6 +178,28 @@ impl Orchestrator {
         };
         Ok(self.docker.list_services(Some(options)).await?)
     }
+
+    /// One managed service with its replica counts, by exact name, in one call (the engine's name filter
+    /// matches substrings, so the exact name is checked here).
+    pub(crate) async fn find_with_status(&self, service_name: &str) -> Result<Option<Service>> {
+        let filters = HashMap::from([
+            (
+                "label".to_string(),
+                vec![format!("{}={MANAGED_BY}", label::MANAGED_BY)],
+            ),
+            ("name".to_string(), vec![service_name.to_string()]),
+        ]);
+        let options = ListServicesOptions {
+            filters: Some(filters),
+            status: Some(true),
+        };
+        Ok(self
+            .docker
+            .list_services(Some(options))
+            .await?
+            .into_iter()
+            .find(|s| s.spec.as_ref().and_then(|spec| spec.name.as_deref()) == Some(service_name)))
+    }
 }
 
 fn is_gone(error: &Error) -> bool {

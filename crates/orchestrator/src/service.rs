@@ -214,19 +214,13 @@ impl Orchestrator {
     /// Desired and running replicas (one list call with `status=true`) and each task's state, health and node.
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn service_status(&self, service_name: &str) -> Result<ServiceStatus> {
-        let service = self
-            .list_services_with_status(vec![format!(
-                "{}={}",
-                label::MANAGED_BY,
-                naming::MANAGED_BY
-            )])
-            .await?
-            .into_iter()
-            .find(|s| s.spec.as_ref().and_then(|spec| spec.name.as_deref()) == Some(service_name))
-            .ok_or_else(|| Error::NotFound {
-                kind: "service",
-                name: service_name.to_string(),
-            })?;
+        let service =
+            self.find_with_status(service_name)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    kind: "service",
+                    name: service_name.to_string(),
+                })?;
         let id = service.id.clone().unwrap_or_default();
         let tasks = self.task_infos(&id).await?;
         let spec = service.spec.as_ref();
