@@ -1445,6 +1445,62 @@ impl From<IsolationRequest> for core::IsolationRequest {
     }
 }
 
+/// A step of a running isolation check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IsolationProgress {
+    /// The organizations are known; probes are about to start.
+    Planned {
+        /// Organizations checked.
+        orgs: Vec<String>,
+        /// Ordered pairs that get a verdict.
+        pairs: u32,
+    },
+    /// A source organization's probe container is starting.
+    ProbeStarted {
+        /// The source organization.
+        org: String,
+    },
+    /// A source organization's probe finished (or failed).
+    ProbeFinished {
+        /// The source organization.
+        org: String,
+        /// Probes finished so far, this one included.
+        done: u32,
+        /// Probes in this check.
+        total: u32,
+        /// Why the probe failed, if it did.
+        error: Option<String>,
+    },
+    /// Every probe is back; the verdicts are being judged.
+    Judging,
+}
+
+impl From<core::IsolationProgress> for IsolationProgress {
+    fn from(value: core::IsolationProgress) -> Self {
+        match value {
+            core::IsolationProgress::Planned { orgs, pairs } => {
+                IsolationProgress::Planned { orgs, pairs }
+            }
+            core::IsolationProgress::ProbeStarted { org } => {
+                IsolationProgress::ProbeStarted { org }
+            }
+            core::IsolationProgress::ProbeFinished {
+                org,
+                done,
+                total,
+                error,
+            } => IsolationProgress::ProbeFinished {
+                org,
+                done,
+                total,
+                error,
+            },
+            core::IsolationProgress::Judging => IsolationProgress::Judging,
+        }
+    }
+}
+
 /// The full result: matrix, controls, method availability, audit and host preflight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct IsolationReport {

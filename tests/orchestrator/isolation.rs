@@ -6,8 +6,8 @@ use bollard::models::{
 };
 use bollard::query_parameters::ListContainersOptions;
 use swarmdeck_orchestrator::{
-    naming, spec, validate, AuditKind, CellVerdict, Error, IsolationRequest, Orchestrator,
-    ProbeMethod,
+    naming, spec, validate, AuditKind, CellVerdict, Error, IsolationProgress, IsolationRequest,
+    Orchestrator, ProbeMethod,
 };
 use swarmdeck_tests::{eventually, fast_run, with_orgs, TestResult};
 use tokio_util::sync::CancellationToken;
@@ -71,9 +71,38 @@ async fn two_orgs_with_two_services_each_are_isolated_with_passing_controls() ->
             &[(a, "web"), (a, "db"), (b, "web"), (b, "cache")],
         )
         .await?;
+        let (progress, mut steps) = tokio::sync::mpsc::unbounded_channel();
         let report = orchestrator
-            .verify_isolation(&request(&orgs), CancellationToken::new())
+            .verify_isolation_with_progress(
+                &request(&orgs),
+                CancellationToken::new(),
+                Some(progress),
+            )
             .await?;
+        let mut seen = Vec::new();
+        while let Ok(step) = steps.try_recv() {
+            seen.push(step);
+        }
+        assert!(
+            matches!(
+                seen.first(),
+                Some(IsolationProgress::Planned { pairs: 2, .. })
+            ),
+            "{seen:#?}"
+        );
+        assert_eq!(seen.last(), Some(&IsolationProgress::Judging), "{seen:#?}");
+        assert!(
+            seen.iter().any(|s| matches!(
+                s,
+                IsolationProgress::ProbeFinished {
+                    done: 2,
+                    total: 2,
+                    error: None,
+                    ..
+                }
+            )),
+            "{seen:#?}"
+        );
         assert_eq!(report.cells.len(), 2);
         for cell in &report.cells {
             assert_eq!(cell.verdict, CellVerdict::Isolated, "{cell:#?}");

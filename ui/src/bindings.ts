@@ -43,8 +43,11 @@ export const commands = {
 	removeOrgNetwork: (org: string) => typedError<null, AppError>(__TAURI_INVOKE("remove_org_network", { org })),
 	/**  The organization's services with replica counts. */
 	orgServices: (org: string) => typedError<ServiceSummary[], AppError>(__TAURI_INVOKE("org_services", { org })),
-	/**  Probes every ordered pair of the chosen organizations; a running check can be cancelled. */
-	verifyIsolation: (request: IsolationRequest) => typedError<IsolationReport, AppError>(__TAURI_INVOKE("verify_isolation", { request })),
+	/**
+	 *  Probes every ordered pair of the chosen organizations, streaming each step to `progress`; a running check
+	 *  can be cancelled.
+	 */
+	verifyIsolation: (request: IsolationRequest, progress: Channel<IsolationProgress>) => typedError<IsolationReport, AppError>(__TAURI_INVOKE("verify_isolation", { request, progress })),
 	/**  Cancels the running isolation check; its probes are removed. */
 	cancelIsolation: () => typedError<null, null>(__TAURI_INVOKE("cancel_isolation")),
 	/**  Reads the logs the query selects. */
@@ -330,6 +333,31 @@ export type HealthGate = {
 	/**  Milliseconds every new task must stay running and healthy. */
 	settle_ms: number,
 };
+
+/**  A step of a running isolation check. */
+export type IsolationProgress = 
+/**  The organizations are known; probes are about to start. */
+{ kind: "planned"; 
+/**  Organizations checked. */
+orgs: string[]; 
+/**  Ordered pairs that get a verdict. */
+pairs: number } | 
+/**  A source organization's probe container is starting. */
+{ kind: "probe_started"; 
+/**  The source organization. */
+org: string } | 
+/**  A source organization's probe finished (or failed). */
+{ kind: "probe_finished"; 
+/**  The source organization. */
+org: string; 
+/**  Probes finished so far, this one included. */
+done: number; 
+/**  Probes in this check. */
+total: number; 
+/**  Why the probe failed, if it did. */
+error: string | null } | 
+/**  Every probe is back; the verdicts are being judged. */
+{ kind: "judging" };
 
 /**  The full result: matrix, controls, method availability, audit and host preflight. */
 export type IsolationReport = {

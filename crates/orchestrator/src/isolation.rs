@@ -209,6 +209,47 @@ pub struct IsolationReport {
     pub probes_started: u32,
 }
 
+/// A step of a running isolation check, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IsolationProgress {
+    /// The organizations are known; probes are about to start.
+    Planned {
+        /// Organizations checked.
+        orgs: Vec<String>,
+        /// Ordered pairs that get a verdict.
+        pairs: u32,
+    },
+    /// A source organization's probe container is starting.
+    ProbeStarted {
+        /// The source organization.
+        org: String,
+    },
+    /// A source organization's probe finished (or failed).
+    ProbeFinished {
+        /// The source organization.
+        org: String,
+        /// Probes finished so far, this one included.
+        done: u32,
+        /// Probes in this check.
+        total: u32,
+        /// Why the probe failed, if it did.
+        error: Option<String>,
+    },
+    /// Every probe is back; the verdicts are being judged.
+    Judging,
+}
+
+/// Where isolation progress goes.
+pub type IsolationProgressSender = tokio::sync::mpsc::UnboundedSender<IsolationProgress>;
+
+fn report(progress: Option<&IsolationProgressSender>, event: IsolationProgress) {
+    if let Some(progress) = progress {
+        // Nobody watching any more is no reason to stop the check.
+        let _ = progress.send(event);
+    }
+}
+
 impl IsolationReport {
     /// Whether any cell leaks.
     pub fn has_leak(&self) -> bool {
@@ -272,12 +313,24 @@ struct RawResult {
 
 impl Orchestrator {
     /// Runs the isolation check over the chosen organizations (all when none are named).
-    #[tracing::instrument(skip(self, cancel), err(Debug))]
     pub async fn verify_isolation(
         &self,
         request: &IsolationRequest,
         cancel: CancellationToken,
     ) -> Result<IsolationReport> {
+        self.verify_isolation_with_progress(request, cancel, None)
+            .await
+    }
+
+    /// [`Orchestrator::verify_isolation`], reporting each step to `progress`.
+    #[tracing::instrument(skip(self, cancel, progress), err(Debug))]
+    pub async fn verify_isolation_with_progress(
+        &self,
+        request: &IsolationRequest,
+        cancel: CancellationToken,
+        progress: Option<IsolationProgressSender>,
+    ) -> Result<IsolationReport> {
+        let progress = progress.as_ref();
         for org in &request.orgs {
             validate::org_id(org)?;
         }
@@ -326,14 +379,30 @@ impl Orchestrator {
             verbose.iter().filter_map(|n| n.services.as_ref()),
         );
         let audit = audit(&services, &networks, &org_networks);
+        let total = u32::try_from(orgs.len()).unwrap_or(u32::MAX);
+        report(
+            progress,
+            IsolationProgress::Planned {
+                orgs: orgs.clone(),
+                pairs: total.saturating_mul(total.saturating_sub(1)),
+            },
+        );
         let image = self.ensure_probe_image().await?;
 
+        let finished = std::sync::atomic::AtomicU32::new(0);
         let runs = orgs.iter().map(|source| {
             let plan: Vec<String> = distinct_plan(&targets);
             let network = naming::network_name(source);
             let image = image.clone();
             let cancel = cancel.clone();
+            let finished = &finished;
             async move {
+                report(
+                    progress,
+                    IsolationProgress::ProbeStarted {
+                        org: source.clone(),
+                    },
+                );
                 let results = self
                     .run_probe(
                         source,
@@ -344,6 +413,16 @@ impl Orchestrator {
                         cancel,
                     )
                     .await;
+                let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                report(
+                    progress,
+                    IsolationProgress::ProbeFinished {
+                        org: source.clone(),
+                        done,
+                        total,
+                        error: results.as_ref().err().map(ToString::to_string),
+                    },
+                );
                 (source.clone(), plan, results)
             }
         });
@@ -351,6 +430,7 @@ impl Orchestrator {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        report(progress, IsolationProgress::Judging);
         let probes_started = u32::try_from(outcomes.len()).unwrap_or(u32::MAX);
         let mut evidence: BTreeMap<
             String,

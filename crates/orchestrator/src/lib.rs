@@ -30,8 +30,9 @@ pub use gate::{Progress, ProgressSender, RunOptions};
 pub use history::HISTORY_LIMIT;
 pub use images::repository_of;
 pub use isolation::{
-    AuditFinding, AuditKind, Capability, CellVerdict, IsolationReport, IsolationRequest,
-    MatrixCell, MethodAvailability, PreflightFinding, ProbeAttempt, ProbeMethod,
+    AuditFinding, AuditKind, Capability, CellVerdict, IsolationProgress, IsolationProgressSender,
+    IsolationReport, IsolationRequest, MatrixCell, MethodAvailability, PreflightFinding,
+    ProbeAttempt, ProbeMethod,
 };
 pub use model::*;
 pub use swarm::{advertise_address, ADVERTISE_ADDR_ENV};
