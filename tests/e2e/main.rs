@@ -1,6 +1,9 @@
 //! End to end: the real app binary under Xvfb, driven through tauri-driver and WebKitWebDriver, against the
 //! real engine. `make test` runs it with `xvfb-run`; each case saves a screenshot under target/e2e-screenshots/.
 
+mod panel;
+mod views;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -11,14 +14,14 @@ use swarmdeck_tests::{engine, eventually, with_orgs, TestResult};
 use thirtyfour::prelude::*;
 
 /// tauri-driver for one test, on ports of its own, with a private data directory for the app's store.
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     port: u16,
     data_home: PathBuf,
 }
 
 impl Driver {
-    fn start() -> TestResult<Driver> {
+    pub(crate) fn start() -> TestResult<Driver> {
         if std::env::var_os("DISPLAY").is_none() {
             return Err(
                 "no DISPLAY: run the e2e suite under `xvfb-run -a` (make test does)".into(),
@@ -51,7 +54,7 @@ impl Driver {
         })
     }
 
-    async fn session(&self) -> TestResult<WebDriver> {
+    pub(crate) async fn session(&self) -> TestResult<WebDriver> {
         let app = workspace_root().join("target/debug/swarmdeck-app");
         if !app.exists() {
             return Err(format!(
@@ -84,20 +87,20 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> TestResult<u16> {
+pub(crate) fn free_port() -> TestResult<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(PathBuf::from)
         .unwrap_or_default()
 }
 
-async fn screenshot(driver: &WebDriver, name: &str) -> TestResult {
+pub(crate) async fn screenshot(driver: &WebDriver, name: &str) -> TestResult {
     let dir = workspace_root().join("target/e2e-screenshots");
     std::fs::create_dir_all(&dir)?;
     // The DOM is checked before a screenshot, but WebKit paints later: wait until two frames have rendered so
@@ -110,7 +113,7 @@ async fn screenshot(driver: &WebDriver, name: &str) -> TestResult {
 }
 
 /// Waits until the element's text satisfies `accept`, returning it.
-async fn text_of(
+pub(crate) async fn text_of(
     driver: &WebDriver,
     test_id: &str,
     accept: impl Fn(&str) -> bool,
@@ -134,8 +137,53 @@ async fn text_of(
     }
 }
 
+/// Waits until the element's attribute satisfies `accept`, returning its value.
+pub(crate) async fn attribute_of(
+    driver: &WebDriver,
+    test_id: &str,
+    attribute: &str,
+    accept: impl Fn(&str) -> bool,
+) -> TestResult<String> {
+    let selector = format!("[data-testid='{test_id}']");
+    let mut last = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(element) = driver.find(By::Css(&selector)).await {
+            if let Ok(Some(value)) = element.attr(attribute).await {
+                if accept(&value) {
+                    return Ok(value);
+                }
+                last = Some(value);
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(
+                format!("{test_id}[{attribute}] never matched; last value {last:?}").into(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Opens the app connected to the engine, runs `body` on its page, then ends the session whatever happened.
+pub(crate) async fn with_app<F, Fut>(body: F) -> TestResult
+where
+    F: FnOnce(WebDriver) -> Fut,
+    Fut: std::future::Future<Output = TestResult>,
+{
+    let driver = Driver::start()?;
+    let page = driver.session().await?;
+    let result = async {
+        text_of(&page, "connection-state", |t| t == "connected").await?;
+        body(page.clone()).await
+    }
+    .await;
+    page.quit().await?;
+    result
+}
+
 /// Calls a Tauri command from the page, as the UI does, and returns its JSON result.
-async fn invoke(driver: &WebDriver, command: &str, args: Value) -> TestResult<Value> {
+pub(crate) async fn invoke(driver: &WebDriver, command: &str, args: Value) -> TestResult<Value> {
     let script = r#"
         const [command, args, done] = arguments;
         const internals = window.__TAURI_INTERNALS__;
@@ -279,7 +327,7 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
     result
 }
 
-async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
+pub(crate) async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
     let input = page
         .find(By::Css(format!("[data-testid='{test_id}']")))
         .await?;
@@ -288,7 +336,7 @@ async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
     Ok(())
 }
 
-async fn click(page: &WebDriver, test_id: &str) -> TestResult {
+pub(crate) async fn click(page: &WebDriver, test_id: &str) -> TestResult {
     page.find(By::Css(format!("[data-testid='{test_id}']")))
         .await?
         .click()

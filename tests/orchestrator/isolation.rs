@@ -1,15 +1,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bollard::models::{
-    EndpointPortConfig, EndpointSpec, NetworkAttachmentConfig, NetworkCreateRequest,
-};
+use bollard::models::{EndpointPortConfig, EndpointSpec, NetworkCreateRequest};
 use bollard::query_parameters::ListContainersOptions;
 use swarmdeck_orchestrator::{
-    naming, spec, validate, AuditKind, CellVerdict, Error, IsolationProgress, IsolationRequest,
-    Orchestrator, ProbeMethod,
+    naming, spec, AuditKind, CellVerdict, Error, IsolationProgress, IsolationRequest, Orchestrator,
+    ProbeMethod,
 };
-use swarmdeck_tests::{eventually, fast_run, with_orgs, TestResult};
+use swarmdeck_tests::{create_bridge, eventually, fast_run, with_orgs, TestResult};
 use tokio_util::sync::CancellationToken;
 
 use crate::fixture_request;
@@ -182,34 +180,41 @@ async fn a_service_attached_to_both_networks_is_a_leak_and_a_bridge() -> TestRes
         let (a, b) = (orgs[0].as_str(), orgs[1].as_str());
         deploy_all(&orchestrator, &[(a, "web"), (b, "api")]).await?;
         // A service of B that is also attached to A's network, as a careless operator might make it.
-        let bridge_request = fixture_request(b, "bridge", "v1");
-        let definition = validate::deploy_request(&bridge_request, "bridge-1")?;
-        let network_a = orchestrator.find_org_network(a).await?.and_then(|n| n.id).ok_or("no network a")?;
-        let network_b = orchestrator.find_org_network(b).await?.and_then(|n| n.id).ok_or("no network b")?;
-        let mut bridge = spec::service_spec(&definition, "bridge-1", &network_b);
-        if let Some(networks) = bridge.task_template.as_mut().and_then(|t| t.networks.as_mut()) {
-            networks.push(NetworkAttachmentConfig { target: Some(network_a), ..Default::default() });
-        }
-        bridge.labels.get_or_insert_with(HashMap::new).insert("io.swarmdeck.test".into(), "swarmdeck-tests".into());
-        orchestrator.docker().create_service(bridge, None).await?;
-        let name = naming::service_name(b, "bridge");
-        eventually(Duration::from_secs(60), "the bridge to run", || {
-            let (orchestrator, name) = (orchestrator.clone(), name.clone());
-            async move { Ok((orchestrator.service_status(&name).await?.running == 1).then_some(())) }
-        })
-        .await?;
+        let name = create_bridge(&orchestrator, a, b, "bridge").await?;
 
-        let report = orchestrator.verify_isolation(&request(&orgs), CancellationToken::new()).await?;
-        let a_to_b = report.cells.iter().find(|c| c.source_org == a).ok_or("no a→b cell")?;
+        let report = orchestrator
+            .verify_isolation(&request(&orgs), CancellationToken::new())
+            .await?;
+        let a_to_b = report
+            .cells
+            .iter()
+            .find(|c| c.source_org == a)
+            .ok_or("no a→b cell")?;
         assert_eq!(a_to_b.verdict, CellVerdict::Leak, "{a_to_b:#?}");
-        let crossed = a_to_b.attempts.iter().find(|x| x.reached).ok_or("no crossing attempt in the evidence")?;
+        let crossed = a_to_b
+            .attempts
+            .iter()
+            .find(|x| x.reached)
+            .ok_or("no crossing attempt in the evidence")?;
         assert_eq!(crossed.target_service, name);
-        assert!(report.audit.iter().any(|f| f.kind == AuditKind::Bridge && f.subject == name), "{:#?}", report.audit);
+        assert!(
+            report
+                .audit
+                .iter()
+                .any(|f| f.kind == AuditKind::Bridge && f.subject == name),
+            "{:#?}",
+            report.audit
+        );
         assert!(report.has_leak());
         let cli = cli_check(&orgs)?;
-        assert!(!cli.status.success(), "the CLI must exit non-zero on a leak");
+        assert!(
+            !cli.status.success(),
+            "the CLI must exit non-zero on a leak"
+        );
         let json: serde_json::Value = serde_json::from_slice(&cli.stdout)?;
-        assert!(json["cells"].as_array().is_some_and(|cells| cells.iter().any(|c| c["verdict"] == "leak")));
+        assert!(json["cells"]
+            .as_array()
+            .is_some_and(|cells| cells.iter().any(|c| c["verdict"] == "leak")));
         assert_eq!(probes_left(&orchestrator, &orgs).await?, 0);
         Ok(())
     })

@@ -1,13 +1,14 @@
 //! Shared support of the integration suites: a real engine, our fixture images, and per-test organizations
 //! whose resources are labelled and removed when the test ends, passed or failed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::models::NetworkAttachmentConfig;
 use bollard::query_parameters::{
     BuildImageOptions, ListConfigsOptions, ListImagesOptions, ListNetworksOptions,
     ListServicesOptions, RemoveImageOptions,
@@ -15,8 +16,11 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use swarmdeck_orchestrator::naming::label;
-use swarmdeck_orchestrator::{HealthCheck, HealthGate, Orchestrator, RunOptions, UpdatePolicy};
+use swarmdeck_orchestrator::naming::{self, label};
+use swarmdeck_orchestrator::{
+    spec, validate, DeployRequest, EndpointMode, HealthCheck, HealthGate, Orchestrator, Resources,
+    RunOptions, UpdatePolicy,
+};
 
 /// Label value marking everything the suites create.
 pub const TEST_LABEL_VALUE: &str = "swarmdeck-tests";
@@ -263,11 +267,79 @@ fn workspace_root() -> PathBuf {
 /// Versions of the fixture image; each bakes its `VERSION` in, so each has its own image id.
 pub const FIXTURE_VERSIONS: [&str; 3] = ["v1", "v2", "v3"];
 
-/// Builds `swarmdeck-fixture:v1..v3` through the engine API unless images of this binary exist.
+/// Tag of a fixture image whose containers exit at once with status 3: an update to it always fails.
+pub const FIXTURE_BROKEN: &str = "broken";
+
+/// A deploy of the fixture image at `version` into `org`, healthy and quick to update.
+pub fn fixture_request(org: &str, slug: &str, version: &str) -> DeployRequest {
+    DeployRequest {
+        org_id: org.to_string(),
+        slug: slug.to_string(),
+        service_id: None,
+        deployment_id: None,
+        image_name: FIXTURE_REPO.to_string(),
+        image_tag: version.to_string(),
+        resources: Resources::default(),
+        env: BTreeMap::new(),
+        internal_port: Some(FIXTURE_PORT),
+        replicas: 1,
+        health_check: Some(fixture_health_check()),
+        endpoint_mode: EndpointMode::Vip,
+        update_policy: Some(fast_policy()),
+    }
+}
+
+/// Creates service `{slug}` of org `b` attached to the networks of both `a` and `b`, as a careless operator
+/// might, and waits until it runs. Returns its name.
+pub async fn create_bridge(
+    orchestrator: &Orchestrator,
+    a: &str,
+    b: &str,
+    slug: &str,
+) -> TestResult<String> {
+    let request = fixture_request(b, slug, "v1");
+    let deployment = format!("{slug}-1");
+    let definition = validate::deploy_request(&request, &deployment)?;
+    let network_a = orchestrator
+        .find_org_network(a)
+        .await?
+        .and_then(|n| n.id)
+        .ok_or("no network a")?;
+    let network_b = orchestrator
+        .find_org_network(b)
+        .await?
+        .and_then(|n| n.id)
+        .ok_or("no network b")?;
+    let mut bridge = spec::service_spec(&definition, &deployment, &network_b);
+    if let Some(networks) = bridge
+        .task_template
+        .as_mut()
+        .and_then(|t| t.networks.as_mut())
+    {
+        networks.push(NetworkAttachmentConfig {
+            target: Some(network_a),
+            ..Default::default()
+        });
+    }
+    bridge
+        .labels
+        .get_or_insert_with(HashMap::new)
+        .insert(label::TEST.into(), TEST_LABEL_VALUE.into());
+    orchestrator.docker().create_service(bridge, None).await?;
+    let name = naming::service_name(b, slug);
+    eventually(Duration::from_secs(60), "the bridge to run", || {
+        let (orchestrator, name) = (orchestrator.clone(), name.clone());
+        async move { Ok((orchestrator.service_status(&name).await?.running == 1).then_some(())) }
+    })
+    .await?;
+    Ok(name)
+}
+
+/// Builds `swarmdeck-fixture:v1..v3` and `:broken` through the engine API unless images of this binary exist.
 pub async fn ensure_fixture_images(docker: &Docker) -> TestResult {
     let binary = std::fs::read(fixture_binary()?)?;
     let hash = format!("{:x}", Sha256::digest(&binary));
-    for version in FIXTURE_VERSIONS {
+    for version in FIXTURE_VERSIONS.into_iter().chain([FIXTURE_BROKEN]) {
         let reference = format!("{FIXTURE_REPO}:{version}");
         let current = docker
             .inspect_image(&reference)
@@ -294,8 +366,13 @@ async fn build_fixture_image(
     hash: &str,
     version: &str,
 ) -> TestResult {
+    let exit = if version == FIXTURE_BROKEN {
+        " EXIT_CODE=3"
+    } else {
+        ""
+    };
     let dockerfile = format!(
-        "FROM scratch\nCOPY swarmdeck-fixture /fixture\nENV VERSION={version} PORT={FIXTURE_PORT}\n\
+        "FROM scratch\nCOPY swarmdeck-fixture /fixture\nENV VERSION={version} PORT={FIXTURE_PORT}{exit}\n\
          LABEL io.swarmdeck.fixture-hash={hash} {}={TEST_LABEL_VALUE}\nEXPOSE {FIXTURE_PORT}\nENTRYPOINT [\"/fixture\"]\n",
         label::TEST
     );

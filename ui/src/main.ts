@@ -1,6 +1,10 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
+import { applyTheme, cachedTheme } from "./lib/theme";
+
+// Before the first paint, so a dark-theme user never sees a light flash while the settings load.
+applyTheme(cachedTheme());
 
 const target = document.getElementById("app");
 if (!target) throw new Error("missing #app element");

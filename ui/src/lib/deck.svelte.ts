@@ -9,9 +9,10 @@
  */
 
 import { commands, events } from "../bindings";
-import type { AppError, ConnectionState, SwarmInfo, Topology } from "../bindings";
+import type { AppError, ConnectionState, Preferences, SwarmInfo, Topology } from "../bindings";
 import { ipcError } from "./errors";
 import { coalesce } from "./refresh";
+import { cachedTheme, rememberTheme } from "./theme";
 
 /** A value fetched from the backend: not yet, the value, or why not. */
 export type Fetched<T> = { status: "loading" } | { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -41,6 +42,10 @@ export class Deck {
   initOutcome = $state<Outcome<SwarmInfo> | null>(null);
   /** Set when the backend itself could not be called (not an engine problem: the app's own IPC failed). */
   backendError = $state<AppError | null>(null);
+  /** The user's UI preferences as stored; the defaults until the settings are read. */
+  preferences = $state<Preferences>({ theme: cachedTheme(), mask_env_values: true });
+  /** Why the stored settings could not be used, when they could not. */
+  settingsProblem = $state<AppError | null>(null);
 
   #cluster = coalesce(() => this.#fetchCluster());
   #heardConnectionEvent = false;
@@ -62,6 +67,7 @@ export class Deck {
     // Subscribed first, so nothing that happens while these load is missed.
     void this.#loadConnection();
     void this.refreshCluster();
+    void this.#loadPreferences();
 
     return () => {
       for (const subscription of subscriptions) {
@@ -111,6 +117,16 @@ export class Deck {
     } catch (error) {
       this.backendError = ipcError(error);
     }
+  }
+
+  async #loadPreferences(): Promise<void> {
+    const outcome = await fetchResult(() => commands.getSettings());
+    if (outcome.status === "ok") {
+      this.preferences = outcome.data.settings.preferences;
+      // The next start paints in this theme before the backend answers.
+      rememberTheme(this.preferences.theme);
+    }
+    else this.settingsProblem = outcome.error;
   }
 
   async #fetchCluster(): Promise<void> {

@@ -7,6 +7,7 @@ const backend = vi.hoisted(() => ({
   initSwarm: vi.fn(),
   connectionState: vi.fn(),
   topology: vi.fn(),
+  getSettings: vi.fn(),
   listeners: {} as Record<string, (event: { payload: unknown }) => void>,
   unlistened: [] as string[],
 }));
@@ -24,6 +25,7 @@ vi.mock("../bindings", () => {
       initSwarm: backend.initSwarm,
       connectionState: backend.connectionState,
       topology: backend.topology,
+      getSettings: backend.getSettings,
     },
     events: { clusterChanged: event("clusterChanged"), connectionChanged: event("connectionChanged") },
   };
@@ -58,6 +60,13 @@ beforeEach(() => {
   backend.unlistened = [];
   backend.swarmInfo.mockResolvedValue({ status: "ok", data: swarm });
   backend.topology.mockResolvedValue({ status: "ok", data: topology });
+  backend.getSettings.mockResolvedValue({
+    status: "ok",
+    data: {
+      settings: { profiles: [], active_profile: "local", preferences: { theme: "dark", mask_env_values: false } },
+      notice: null,
+    },
+  });
   backend.connectionState.mockResolvedValue({ status: "ok", data: { state: "connected", engine_version: "27.1.1" } });
 });
 
@@ -160,5 +169,20 @@ describe("Deck", () => {
     expect(deck.backendError?.type).toBe("Other");
     expect(deck.connection.state).toBe("connecting");
     expect(deck.swarm.status).toBe("error");
+  });
+
+  it("loads the stored preferences, and keeps the defaults with the reason when it cannot", async () => {
+    const deck = new Deck();
+    expect(deck.preferences.mask_env_values).toBe(true);
+    deck.start();
+    await flush();
+    expect(deck.preferences).toEqual({ theme: "dark", mask_env_values: false });
+
+    backend.getSettings.mockResolvedValue({ status: "error", error: { type: "Other", data: { code: "settings", message: "bad file" } } });
+    const fallback = new Deck();
+    fallback.start();
+    await flush();
+    expect(fallback.preferences.theme).toBe("system");
+    expect(fallback.settingsProblem?.type).toBe("Other");
   });
 });
