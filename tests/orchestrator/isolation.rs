@@ -191,6 +191,13 @@ async fn a_service_attached_to_both_networks_is_a_leak_and_a_bridge() -> TestRes
             .find(|c| c.source_org == a)
             .ok_or("no a→b cell")?;
         assert_eq!(a_to_b.verdict, CellVerdict::Leak, "{a_to_b:#?}");
+        // The bridge's address on a's network is no control for b: b still proves isolated from a.
+        let b_to_a = report
+            .cells
+            .iter()
+            .find(|c| c.source_org == b)
+            .ok_or("no b→a cell")?;
+        assert_eq!(b_to_a.verdict, CellVerdict::Isolated, "{b_to_a:#?}");
         let crossed = a_to_b
             .attempts
             .iter()

@@ -52,6 +52,17 @@ pub enum ProbeMethod {
 }
 
 impl ProbeMethod {
+    /// The method in the words a reason uses.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProbeMethod::TaskIp => "task IP",
+            ProbeMethod::VirtualIp => "virtual IP",
+            ProbeMethod::DnsSlug => "DNS slug",
+            ProbeMethod::DnsInternal => "DNS slug.internal",
+            ProbeMethod::DnsTasks => "DNS tasks.<service>",
+        }
+    }
+
     const ALL: [ProbeMethod; 5] = [
         ProbeMethod::TaskIp,
         ProbeMethod::VirtualIp,
@@ -268,6 +279,9 @@ struct Target {
     port: Option<u16>,
     vips: Vec<String>,
     task_ips: Vec<String>,
+    /// Its addresses on other organizations' networks (it bridges them): its own organization cannot reach
+    /// those, so they are no control for it.
+    foreign: BTreeSet<String>,
 }
 
 impl Target {
@@ -376,7 +390,9 @@ impl Orchestrator {
         }
         let targets = targets(
             &services,
-            verbose.iter().filter_map(|n| n.services.as_ref()),
+            orgs.iter()
+                .zip(&verbose)
+                .filter_map(|(org, n)| Some((org.as_str(), n.services.as_ref()?))),
         );
         let audit = audit(&services, &networks, &org_networks);
         let total = u32::try_from(orgs.len()).unwrap_or(u32::MAX);
@@ -736,9 +752,10 @@ fn org_networks(networks: &[Network]) -> BTreeMap<String, Network> {
 }
 
 /// Every organization service with its addresses on every checked network.
+/// Targets from the services and each organization network's verbose inspection, by network owner.
 fn targets<'a>(
     services: &[Service],
-    verbose: impl Iterator<Item = &'a HashMap<String, serde_json::Value>>,
+    verbose: impl Iterator<Item = (&'a str, &'a HashMap<String, serde_json::Value>)>,
 ) -> Vec<Target> {
     let mut by_name: BTreeMap<String, Target> = BTreeMap::new();
     for service in services {
@@ -760,33 +777,40 @@ fn targets<'a>(
                     .and_then(|p| p.parse().ok()),
                 vips: Vec::new(),
                 task_ips: Vec::new(),
+                foreign: BTreeSet::new(),
             },
         );
     }
-    for entries in verbose {
+    for (network_org, entries) in verbose {
         for (name, entry) in entries {
             let Some(target) = by_name.get_mut(name) else {
                 continue;
             };
+            let mut addresses = Vec::new();
             if let Some(vip) = entry
                 .get("VIP")
                 .and_then(|v| v.as_str())
                 .filter(|v| !v.is_empty())
             {
                 target.vips.push(vip.to_string());
+                addresses.push(vip.to_string());
             }
             let tasks = entry
                 .get("Tasks")
                 .and_then(|t| t.as_array())
                 .cloned()
                 .unwrap_or_default();
-            target.task_ips.extend(
-                tasks
-                    .iter()
-                    .filter_map(|task| task.get("EndpointIP")?.as_str())
-                    .filter(|ip| !ip.is_empty())
-                    .map(str::to_string),
-            );
+            let task_ips: Vec<String> = tasks
+                .iter()
+                .filter_map(|task| task.get("EndpointIP")?.as_str())
+                .filter(|ip| !ip.is_empty())
+                .map(str::to_string)
+                .collect();
+            addresses.extend(task_ips.iter().cloned());
+            target.task_ips.extend(task_ips);
+            if network_org != target.org {
+                target.foreign.extend(addresses);
+            }
         }
     }
     by_name.into_values().collect()
@@ -865,9 +889,16 @@ fn judge(
             .filter(|t| t.org == target_org)
             .flat_map(|target| {
                 let addresses = target.addresses();
+                let control = source == target.org;
                 target
                     .plan()
                     .into_iter()
+                    .filter(move |(_, address)| {
+                        let ip = address
+                            .rsplit_once(':')
+                            .map_or(address.as_str(), |(ip, _)| ip);
+                        !(control && target.foreign.contains(ip))
+                    })
                     .filter_map(move |(method, address)| {
                         let key = match method {
                             ProbeMethod::TaskIp | ProbeMethod::VirtualIp => {
@@ -1019,8 +1050,11 @@ fn cell_verdict(
         return (
             CellVerdict::Leak,
             format!(
-                "{source} reached {} of {target} by {:?} at {} ({})",
-                crossed.target_service, crossed.method, crossed.target, crossed.detail
+                "{source} reached {} of {target} by {} at {} ({})",
+                crossed.target_service,
+                crossed.method.label(),
+                crossed.target,
+                crossed.detail
             ),
         );
     }
@@ -1047,7 +1081,7 @@ fn cell_verdict(
     let mut not_testable = BTreeSet::new();
     for method in attempts.iter().map(|a| a.method).collect::<BTreeSet<_>>() {
         if !testable(method) {
-            not_testable.insert(format!("{method:?}"));
+            not_testable.insert(method.label());
             continue;
         }
         let own: Vec<&ProbeAttempt> = controls
@@ -1058,13 +1092,16 @@ fn cell_verdict(
             return (
                 CellVerdict::Inconclusive,
                 format!(
-                    "control failed: {source} could not reach its own {} by {method:?} at {} ({})",
-                    failed.target_service, failed.target, failed.detail
+                    "control failed: {source} could not reach its own {} by {} at {} ({})",
+                    failed.target_service,
+                    method.label(),
+                    failed.target,
+                    failed.detail
                 ),
             );
         }
         if !own.is_empty() {
-            rests_on.insert(format!("{method:?}"));
+            rests_on.insert(method.label());
         }
     }
     if rests_on.is_empty() {
@@ -1200,6 +1237,7 @@ mod tests {
             port: Some(8080),
             vips: vec![vip.into()],
             task_ips: ips.iter().map(|s| s.to_string()).collect(),
+            foreign: BTreeSet::new(),
         }
     }
 
@@ -1290,7 +1328,40 @@ mod tests {
         assert!(!vip.testable);
         assert!(report.cells[0]
             .reason
-            .contains("not testable on this host: VirtualIp"));
+            .contains("not testable on this host: virtual IP"));
+    }
+
+    #[test]
+    fn a_bridge_address_on_another_network_is_no_control_for_its_own_org() {
+        let mut bridge = target("b", "bridge", &["10.0.2.4", "10.0.1.9"], "10.0.2.5");
+        bridge.foreign.insert("10.0.1.9".to_string());
+        let targets = vec![target("a", "web", &["10.0.1.3"], "10.0.1.2"), bridge];
+        let orgs = vec!["a".to_string(), "b".to_string()];
+        let mut evidence = isolated_evidence(&targets, &["a", "b"]);
+        // b cannot reach its bridge's address on a's network, which is what isolation means.
+        if let Some(Ok(results)) = evidence.get_mut("b") {
+            results.insert("tcp:10.0.1.9:8080".to_string(), fail());
+        }
+        let report = judge(
+            &orgs,
+            &targets,
+            &evidence,
+            &BTreeMap::new(),
+            vec![],
+            vec![],
+            2,
+        );
+        assert!(
+            report.controls.iter().all(|c| c.target != "10.0.1.9:8080"),
+            "{:#?}",
+            report.controls
+        );
+        let b_to_a = report
+            .cells
+            .iter()
+            .find(|c| c.source_org == "b")
+            .expect("b→a");
+        assert_eq!(b_to_a.verdict, CellVerdict::Isolated, "{b_to_a:#?}");
     }
 
     #[test]
