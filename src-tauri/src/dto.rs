@@ -833,6 +833,22 @@ impl From<core::LogLine> for LogLine {
     }
 }
 
+/// What a log follow sends: lines as they come, then once why it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LogEvent {
+    /// A batch of new lines.
+    Lines {
+        /// The lines, oldest first.
+        lines: Vec<LogLine>,
+    },
+    /// The follow ended: stopped, the service went away, or the engine failed.
+    Ended {
+        /// What failed, when something did.
+        error: Option<String>,
+    },
+}
+
 /// What to read of a service's logs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct LogQuery {

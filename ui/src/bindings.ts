@@ -52,8 +52,8 @@ export const commands = {
 	cancelIsolation: () => typedError<null, null>(__TAURI_INVOKE("cancel_isolation")),
 	/**  Reads the logs the query selects. */
 	serviceLogs: (service: string, query: LogQuery) => typedError<LogLine[], AppError>(__TAURI_INVOKE("service_logs", { service, query })),
-	/**  Follows the logs into `lines` in batches; returns an id for [`stop_logs`]. */
-	followLogs: (service: string, query: LogQuery, lines: Channel<LogLine[]>) => typedError<number, AppError>(__TAURI_INVOKE("follow_logs", { service, query, lines })),
+	/**  Follows the logs into `events` in batches, then says why it ended; returns an id for [`stop_logs`]. */
+	followLogs: (service: string, query: LogQuery, events: Channel<LogEvent>) => typedError<number, AppError>(__TAURI_INVOKE("follow_logs", { service, query, events })),
 	/**  Stops a follow started by [`follow_logs`]. */
 	stopLogs: (id: number) => typedError<null, null>(__TAURI_INVOKE("stop_logs", { id })),
 	/**  The settings in use. */
@@ -384,6 +384,17 @@ export type IsolationRequest = {
 	/**  Timeout of each connect and lookup, in milliseconds. */
 	attempt_timeout_ms: number,
 };
+
+/**  What a log follow sends: lines as they come, then once why it ended. */
+export type LogEvent = 
+/**  A batch of new lines. */
+{ kind: "lines"; 
+/**  The lines, oldest first. */
+lines: LogLine[] } | 
+/**  The follow ended: stopped, the service went away, or the engine failed. */
+{ kind: "ended"; 
+/**  What failed, when something did. */
+error: string | null };
 
 /**  One line of a service's logs. */
 export type LogLine = {

@@ -32,15 +32,15 @@ pub async fn service_logs(
     Ok(lines.into_iter().map(Into::into).collect())
 }
 
-/// Follows the logs into `lines` in batches; returns an id for [`stop_logs`].
+/// Follows the logs into `events` in batches, then says why it ended; returns an id for [`stop_logs`].
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(state, lines), err(Debug))]
+#[tracing::instrument(skip(state, events), err(Debug))]
 pub async fn follow_logs(
     state: State<'_, AppState>,
     service: String,
     query: dto::LogQuery,
-    lines: Channel<Vec<dto::LogLine>>,
+    events: Channel<dto::LogEvent>,
 ) -> CommandResult<u32> {
     let core = state.engine.orchestrator().await?;
     let cancel = CancellationToken::new();
@@ -48,45 +48,63 @@ pub async fn follow_logs(
     let stream = core.follow_service_logs(&service, &query.into(), cancel.clone());
     let lines_in = stream.map(|line| line.map(dto::LogLine::from));
     tauri::async_runtime::spawn(async move {
-        let delivered =
-            forward_in_batches(lines_in, BATCH_EVERY, |batch| lines.send(batch).is_ok()).await;
-        if !delivered {
+        let end = forward_in_batches(lines_in, BATCH_EVERY, |lines| {
+            events.send(dto::LogEvent::Lines { lines }).is_ok()
+        })
+        .await;
+        match end {
             // The view is gone: stop reading the engine's stream.
-            cancel.cancel();
+            FollowEnd::ViewGone => cancel.cancel(),
+            // Without this the view would go on saying "following" after the service or engine went away.
+            FollowEnd::Finished { error } => {
+                let _ = events.send(dto::LogEvent::Ended { error });
+            }
         }
     });
     Ok(id)
 }
 
-/// Sends what `lines` yields in batches, at most one per `every`, until it ends; returns false when `send`
-/// reports the receiver gone.
+/// How a forwarded follow ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum FollowEnd {
+    /// The stream ended, with the error that ended it if any; every line was sent.
+    Finished { error: Option<String> },
+    /// The receiver went away.
+    ViewGone,
+}
+
+/// Sends what `lines` yields in batches, at most one per `every`, until it ends or `send` reports the
+/// receiver gone.
 pub(crate) async fn forward_in_batches<T, E: std::fmt::Display>(
     lines: impl futures_util::Stream<Item = Result<T, E>>,
     every: Duration,
     mut send: impl FnMut(Vec<T>) -> bool,
-) -> bool {
+) -> FollowEnd {
     let mut lines = Box::pin(lines);
     let mut batch = Vec::new();
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    let error = loop {
         tokio::select! {
             line = lines.next() => match line {
                 Some(Ok(line)) => batch.push(line),
                 Some(Err(error)) => {
                     tracing::warn!(%error, "log follow ended");
-                    break;
+                    break Some(error.to_string());
                 }
-                None => break,
+                None => break None,
             },
             _ = tick.tick() => {
                 if !batch.is_empty() && !send(std::mem::take(&mut batch)) {
-                    return false;
+                    return FollowEnd::ViewGone;
                 }
             }
         }
+    };
+    if !batch.is_empty() && !send(batch) {
+        return FollowEnd::ViewGone;
     }
-    batch.is_empty() || send(batch)
+    FollowEnd::Finished { error }
 }
 
 /// Stops a follow started by [`follow_logs`].
@@ -125,7 +143,7 @@ mod tests {
             true
         })
         .await;
-        assert!(delivered);
+        assert_eq!(delivered, FollowEnd::Finished { error: None });
         assert_eq!(sends.iter().map(|(_, n)| n).sum::<usize>(), 6000);
         let seconds = started.elapsed().as_secs_f64().ceil();
         assert!(
@@ -147,7 +165,25 @@ mod tests {
             sends < 3
         })
         .await;
-        assert!(!delivered);
+        assert_eq!(delivered, FollowEnd::ViewGone);
         assert_eq!(sends, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_engine_error_ends_the_follow_after_the_lines_before_it() {
+        let lines = stream::iter([Ok(1), Ok(2), Err("the service was removed".to_string())]);
+        let mut sent = Vec::new();
+        let end = forward_in_batches(lines, BATCH_EVERY, |batch| {
+            sent.extend(batch);
+            true
+        })
+        .await;
+        assert_eq!(sent, vec![1, 2]);
+        assert_eq!(
+            end,
+            FollowEnd::Finished {
+                error: Some("the service was removed".to_string())
+            }
+        );
     }
 }
