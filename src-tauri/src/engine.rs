@@ -56,9 +56,15 @@ impl Engine {
         self.state.read().await.clone()
     }
 
-    /// Switches to another connection profile and reconnects now.
+    /// Switches to another connection profile and reconnects now; the profile in use again changes nothing.
     pub async fn use_profile(&self, profile: ConnectionProfile) {
-        *self.profile.write().await = profile;
+        let mut current = self.profile.write().await;
+        // Saving a theme must not drop a working connection: only a different engine is worth reconnecting.
+        if *current == profile {
+            return;
+        }
+        *current = profile;
+        drop(current);
         self.reconnect.notify_one();
     }
 

@@ -327,20 +327,25 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
     result
 }
 
+/// The visible element with this test id, waiting for it: views load what they show after they appear.
+pub(crate) async fn visible(page: &WebDriver, test_id: &str) -> TestResult<WebElement> {
+    Ok(page
+        .query(By::Css(format!("[data-testid='{test_id}']")))
+        .wait(Duration::from_secs(30), Duration::from_millis(200))
+        .and_displayed()
+        .first()
+        .await?)
+}
+
 pub(crate) async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
-    let input = page
-        .find(By::Css(format!("[data-testid='{test_id}']")))
-        .await?;
+    let input = visible(page, test_id).await?;
     input.clear().await?;
     input.send_keys(value).await?;
     Ok(())
 }
 
 pub(crate) async fn click(page: &WebDriver, test_id: &str) -> TestResult {
-    page.find(By::Css(format!("[data-testid='{test_id}']")))
-        .await?
-        .click()
-        .await?;
+    visible(page, test_id).await?.click().await?;
     Ok(())
 }
 

@@ -55,3 +55,87 @@ async fn the_isolation_matrix_shows_isolated_then_a_leak_through_a_bridge() -> T
     })
     .await
 }
+
+/// Every view at the smallest window the app allows, in both themes: nothing wider than the window.
+#[tokio::test]
+async fn every_view_fits_1024_by_700_in_light_and_dark() -> TestResult {
+    with_orgs(&["fit"], |orchestrator, orgs| async move {
+        let outcome = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
+        let service = outcome.service_name;
+        with_app(|page| async move {
+            page.set_window_rect(0, 0, 1024, 700).await?;
+            for theme in ["light", "dark"] {
+                click(&page, "tab-settings").await?;
+                click(&page, &format!("settings-theme-{theme}")).await?;
+                click(&page, "settings-save").await?;
+                text_of(&page, "settings-result", |t| t.starts_with("Saved")).await?;
+                let applied: String = page
+                    .execute(
+                        "return document.documentElement.dataset.theme ?? '';",
+                        Vec::new(),
+                    )
+                    .await?
+                    .convert()?;
+                assert_eq!(applied, theme, "the theme control did not apply {theme}");
+                text_of(&page, "connection-state", |t| t == "connected").await?;
+                for tab in [
+                    "home",
+                    "topology",
+                    "organizations",
+                    "deploy",
+                    "isolation",
+                    "settings",
+                ] {
+                    click(&page, &format!("tab-{tab}")).await?;
+                    assert_fits(&page, &format!("{tab} ({theme})")).await?;
+                    assert_theme(&page, theme).await?;
+                    screenshot(&page, &format!("fit-{tab}-{theme}")).await?;
+                }
+                click(&page, "tab-home").await?;
+                click(&page, &format!("open-{service}")).await?;
+                attribute_of(&page, "service-panel", "data-service", |s| s == service).await?;
+                assert_fits(&page, &format!("service panel ({theme})")).await?;
+                screenshot(&page, &format!("fit-panel-{theme}")).await?;
+                click(&page, "panel-close").await?;
+            }
+            Ok(())
+        })
+        .await
+    })
+    .await
+}
+
+/// Fails when the page scrolls sideways: something is wider than the window. Names the widest culprits.
+async fn assert_fits(page: &WebDriver, what: &str) -> TestResult {
+    let script = r#"
+        const limit = document.documentElement.clientWidth;
+        const over = [...document.querySelectorAll("body *")]
+            .filter((e) => e.getBoundingClientRect().right > limit + 1 && e.offsetParent !== null)
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className || ""}[${e.dataset.testid || ""}] ${Math.round(e.getBoundingClientRect().right)}px`);
+        return [document.documentElement.scrollWidth, limit, over.slice(-6).join(" | ")];
+    "#;
+    let measured: (i64, i64, String) = page.execute(script, Vec::new()).await?.convert()?;
+    match measured {
+        (scroll, width, _) if scroll <= width => Ok(()),
+        (scroll, width, culprits) => Err(format!(
+            "{what} is wider than the window ({scroll} > {width} px): {culprits}"
+        )
+        .into()),
+    }
+}
+
+/// The page is painted in `theme`: the body's background is dark exactly when the theme is.
+async fn assert_theme(page: &WebDriver, theme: &str) -> TestResult {
+    let script = r#"
+        const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number);
+        return (0.2126 * r + 0.7152 * g + 0.0722 * b) < 128 ? "dark" : "light";
+    "#;
+    let painted: String = page.execute(script, Vec::new()).await?.convert()?;
+    if painted == theme {
+        Ok(())
+    } else {
+        Err(format!("the page is painted {painted}, the theme is {theme}").into())
+    }
+}
