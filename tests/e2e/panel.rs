@@ -183,6 +183,11 @@ async fn the_logs_of_the_fixture_appear_and_follow() -> TestResult {
             screenshot(&page, "logs-follow").await?;
             click(&page, "logs-follow").await?;
             attribute_of(&page, "logs-view", "data-state", |s| s == "stopped").await?;
+            // A follow whose service goes away says so instead of "following" forever.
+            click(&page, "logs-follow").await?;
+            attribute_of(&page, "logs-view", "data-state", |s| s == "following").await?;
+            orchestrator.remove_service(&name).await?;
+            attribute_of(&page, "logs-view", "data-state", |s| s != "following").await?;
             Ok(())
         })
         .await

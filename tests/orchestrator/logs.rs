@@ -114,6 +114,31 @@ async fn logs_honour_tail_filter_streams_and_time_and_follow_ends_on_cancel() ->
                 }
             }
         }
+
+        // Removing the service ends a follow with an error naming it, after the lines before it.
+        let mut stream =
+            Box::pin(orchestrator.follow_service_logs(&name, &follow, CancellationToken::new()));
+        tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await?
+            .ok_or("the follow stream ended early")??;
+        orchestrator.remove_service(&name).await?;
+        let ended = loop {
+            match tokio::time::timeout(Duration::from_secs(30), stream.next()).await? {
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => break error,
+                None => return Err("the follow ended without saying the service went away".into()),
+            }
+        };
+        assert!(
+            matches!(&ended, swarmdeck_orchestrator::Error::NotFound { name: n, .. } if *n == name),
+            "{ended:?}"
+        );
+        assert!(
+            tokio::time::timeout(Duration::from_secs(10), stream.next())
+                .await?
+                .is_none(),
+            "the follow went on after the removal"
+        );
         Ok(())
     })
     .await

@@ -1,8 +1,10 @@
 //! Service logs: one-shot reads and a follow stream that ends cleanly when cancelled.
 
 use bollard::container::LogOutput;
-use bollard::query_parameters::LogsOptions;
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use std::collections::HashMap;
+
+use bollard::query_parameters::{EventsOptions, LogsOptions};
+use futures_util::{FutureExt, Stream, StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
@@ -52,8 +54,16 @@ impl Orchestrator {
         let filter = query.filter.clone();
         let keep_timestamps = query.timestamps;
         let until = query.until;
-        let lines = self.docker.service_logs(service_name, Some(options));
-        lines
+        // The engine keeps a follow of a removed service open, silent, forever: the removal ends it instead, with
+        // an error saying so.
+        let removal = if follow {
+            self.removal_of(service_name).boxed()
+        } else {
+            futures_util::future::pending().boxed()
+        };
+        let lines = self
+            .docker
+            .service_logs(service_name, Some(options))
             .take_until(cancel.cancelled_owned())
             .map_err(Error::from)
             .try_filter_map(move |output| {
@@ -75,6 +85,48 @@ impl Orchestrator {
                     });
                 async move { Ok(line) }
             })
+            .boxed();
+        futures_util::stream::unfold(
+            (lines, removal, false),
+            |(mut lines, mut removal, ended)| async move {
+                if ended {
+                    return None;
+                }
+                tokio::select! {
+                    line = lines.next() => line.map(|line| (line, (lines, removal, false))),
+                    error = &mut removal => Some((Err(error), (lines, removal, true))),
+                }
+            },
+        )
+    }
+
+    /// Resolves when the service is removed (events from a moment before the call on, so a removal racing the
+    /// subscription is seen). If the event stream fails, the follow goes on: it only loses this early end.
+    fn removal_of(
+        &self,
+        service_name: &str,
+    ) -> impl std::future::Future<Output = Error> + Send + 'static {
+        let since = chrono::Utc::now().timestamp() - 2;
+        let options = EventsOptions {
+            since: Some(since.to_string()),
+            until: None,
+            filters: Some(HashMap::from([
+                ("type".to_string(), vec!["service".to_string()]),
+                ("event".to_string(), vec!["remove".to_string()]),
+                ("service".to_string(), vec![service_name.to_string()]),
+            ])),
+        };
+        let mut events = self.docker.events(Some(options));
+        let name = service_name.to_string();
+        async move {
+            match events.next().await {
+                Some(Ok(_)) => Error::NotFound {
+                    kind: "service",
+                    name,
+                },
+                _ => futures_util::future::pending().await,
+            }
+        }
     }
 }
 
