@@ -200,3 +200,50 @@ async fn native_rollback_restores_the_previous_deployment() -> TestResult {
     })
     .await
 }
+
+#[tokio::test]
+async fn a_cli_update_with_one_policy_flag_keeps_the_rest_of_the_current_policy() -> TestResult {
+    with_orgs(&["clipolicy"], |orchestrator, orgs| async move {
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
+        let before = orchestrator
+            .service_definition(&first.service_name)
+            .await?
+            .update_policy;
+        let output = std::process::Command::new(swarmdeck_tests::cli_binary()?)
+            .args([
+                "--json",
+                "update",
+                &first.service_name,
+                "--tag",
+                "v2",
+                "--update-parallelism",
+                "2",
+            ])
+            .output()?;
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let after = orchestrator
+            .service_definition(&first.service_name)
+            .await?
+            .update_policy;
+        assert_eq!(
+            after,
+            UpdatePolicy {
+                parallelism: 2,
+                ..before.clone()
+            }
+        );
+        assert_ne!(
+            before.monitor,
+            UpdatePolicy::default().monitor,
+            "the fixture's policy must differ from the default"
+        );
+        Ok(())
+    })
+    .await
+}

@@ -268,7 +268,8 @@ impl HealthCheckArgs {
     }
 }
 
-/// Overrides of the rolling update policy; any one given replaces the whole policy, defaults filling the rest.
+/// Overrides of the rolling update policy; fields not given keep the base policy's values (the defaults on a deploy,
+/// the service's current policy on an update).
 #[derive(Debug, Default, Args)]
 pub struct PolicyArgs {
     /// Tasks updated at once.
@@ -292,7 +293,13 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
+    /// The overrides over the default policy; `None` when no flag was given.
     pub fn policy(&self) -> Option<UpdatePolicy> {
+        self.policy_over(&UpdatePolicy::default())
+    }
+
+    /// The overrides over `base`; `None` when no flag was given.
+    pub fn policy_over(&self, base: &UpdatePolicy) -> Option<UpdatePolicy> {
         let given = self.update_parallelism.is_some()
             || self.update_delay.is_some()
             || self.update_monitor.is_some()
@@ -300,7 +307,7 @@ impl PolicyArgs {
             || self.max_failure_ratio.is_some()
             || self.update_order.is_some();
         given.then(|| {
-            let default = UpdatePolicy::default();
+            let default = base.clone();
             UpdatePolicy {
                 parallelism: self.update_parallelism.unwrap_or(default.parallelism),
                 delay: self.update_delay.unwrap_or(default.delay),
@@ -764,6 +771,25 @@ mod tests {
             ..UpdatePolicy::default()
         };
         assert_eq!(args.policy(), Some(expected));
+    }
+
+    #[test]
+    fn policy_overrides_on_an_update_keep_the_current_values() {
+        let current = UpdatePolicy {
+            parallelism: 3,
+            delay: Duration::from_secs(2),
+            ..UpdatePolicy::default()
+        };
+        let args = PolicyArgs {
+            update_monitor: Some(Duration::from_secs(7)),
+            ..PolicyArgs::default()
+        };
+        let expected = UpdatePolicy {
+            monitor: Duration::from_secs(7),
+            ..current.clone()
+        };
+        assert_eq!(args.policy_over(&current), Some(expected));
+        assert_eq!(PolicyArgs::default().policy_over(&current), None);
     }
 
     #[test]

@@ -96,9 +96,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Update(args) => {
             // Checked before connecting so a usage mistake needs no engine.
-            let request = args.request()?;
+            let mut request = args.request()?;
             let core = connect().await?;
             let service = args.service;
+            if request.update_policy.is_some() {
+                let current = core.service_definition(&service).await?.update_policy;
+                request.update_policy = args.policy.policy_over(&current);
+            }
             let outcome = with_progress(out, args.gate.gate(), |options| async move {
                 core.update(&service, &request, &options).await
             })

@@ -455,6 +455,12 @@ impl Orchestrator {
         }
     }
 
+    /// The service's current definition, as its spec holds it.
+    pub async fn service_definition(&self, service_name: &str) -> Result<ServiceDefinition> {
+        let service = self.inspect_ours(service_name).await?;
+        current_definition(service_name, &service)
+    }
+
     /// A service we manage, by exact name; others are reported as not found rather than touched.
     async fn inspect_ours(&self, service_name: &str) -> Result<Service> {
         let not_found = || Error::NotFound {
