@@ -67,9 +67,12 @@ test-e2e: engine fixture
 	$(CARGO) build --workspace --bins
 	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" xvfb-run -a $(CARGO) nextest run -p swarmdeck-tests --test e2e --no-fail-fast
 
-# Benchmarks (they need the engine and the fixture too).
-bench: engine fixture
-	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" $(CARGO) bench -p swarmdeck-tests
+# Benchmarks (they need the engine and the fixture too). The UI bench drives the real app like test-e2e does, so it
+# needs the UI bundle, target/debug/swarmdeck-app and a display: Xvfb unless one is given. Figures go to target/bench/.
+bench: engine fixture ui
+	$(CARGO) build --workspace --bins
+	xvfb="$$([[ -n "$${DISPLAY:-}" ]] || echo 'xvfb-run -a')"; \
+	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" $$xvfb $(CARGO) bench -p swarmdeck-tests
 
 # Open the desktop app against the local engine (starting the engine first). Without a display it says so;
 # `xvfb-run -a make run` works.

@@ -46,6 +46,11 @@ export class Deck {
   preferences = $state<Preferences>({ theme: cachedTheme(), mask_env_values: true });
   /** Why the stored settings could not be used, when they could not. */
   settingsProblem = $state<AppError | null>(null);
+  /**
+   * While set, refreshes leave `topology` alone: the benchmarks show a synthetic topology that the
+   * engine's own answers must not replace (see `./bench`).
+   */
+  frozen = false;
 
   #cluster = coalesce(() => this.#fetchCluster());
   #heardConnectionEvent = false;
@@ -135,6 +140,7 @@ export class Deck {
       fetchResult(() => commands.topology()),
     ]);
     this.swarm = swarm;
-    this.topology = topology;
+    // Checked after the fetch, so an answer already in flight when the deck froze is dropped too.
+    if (!this.frozen) this.topology = topology;
   }
 }

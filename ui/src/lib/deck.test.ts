@@ -32,6 +32,7 @@ vi.mock("../bindings", () => {
 });
 
 const { Deck } = await import("./deck.svelte");
+const { installBenchHooks } = await import("./bench");
 
 const swarm: SwarmInfo = {
   initialized: true,
@@ -184,5 +185,48 @@ describe("Deck", () => {
     await flush();
     expect(fallback.preferences.theme).toBe("system");
     expect(fallback.settingsProblem?.type).toBe("Other");
+  });
+
+  it("keeps a frozen topology through refreshes, even one already in flight, until released", async () => {
+    const deck = new Deck();
+    deck.start();
+    await flush();
+    const synthetic: Topology = { nodes: [], orgs: [{ org_id: "bench", network: null, services: [] }] };
+    let answer: (value: unknown) => void = () => {};
+    backend.topology.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    emitCluster({ kind: "container", action: "start", id: "c1" });
+    deck.frozen = true;
+    deck.topology = { status: "ok", data: synthetic };
+    answer({ status: "ok", data: topology });
+    emitCluster({ kind: "container", action: "die", id: "c1" });
+    await flush();
+    expect(deck.topology).toEqual({ status: "ok", data: synthetic });
+    // The swarm card is not part of the freeze.
+    expect(deck.swarm).toEqual({ status: "ok", data: swarm });
+    deck.frozen = false;
+    await deck.refreshCluster();
+    expect(deck.topology).toEqual({ status: "ok", data: topology });
+  });
+
+  it("installs the bench hooks only on a page opened with ?bench", async () => {
+    const deck = new Deck();
+    deck.start();
+    await flush();
+    const plain: Parameters<typeof installBenchHooks>[1] = { location: { search: "" } };
+    installBenchHooks(deck, plain);
+    expect(plain.__swarmdeckBench).toBeUndefined();
+
+    const page: Parameters<typeof installBenchHooks>[1] = { location: { search: "?bench=1" } };
+    installBenchHooks(deck, page);
+    const hooks = page.__swarmdeckBench;
+    const synthetic: Topology = { nodes: [], orgs: [{ org_id: "bench", network: null, services: [] }] };
+    hooks?.showTopology(synthetic);
+    emitCluster({ kind: "service", action: "update", id: "s1" });
+    await flush();
+    expect(deck.topology).toEqual({ status: "ok", data: synthetic });
+    hooks?.showTopology(null);
+    expect(deck.topology).toEqual({ status: "loading" });
+    await hooks?.release();
+    expect(deck.topology).toEqual({ status: "ok", data: topology });
   });
 });
