@@ -68,9 +68,11 @@ test-e2e: engine fixture
 	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" xvfb-run -a $(CARGO) nextest run -p swarmdeck-tests --test e2e --no-fail-fast
 
 # Benchmarks (they need the engine and the fixture too). The UI bench drives the real app like test-e2e does, so it
-# needs the UI bundle, target/debug/swarmdeck-app and a display: Xvfb unless one is given. Figures go to target/bench/.
+# needs the UI bundle, the release app (what users run) and a display: Xvfb unless one is given. Figures go to
+# target/bench/.
 bench: engine fixture ui
 	$(CARGO) build --workspace --bins
+	$(CARGO) build --release -p swarmdeck-app
 	xvfb="$$([[ -n "$${DISPLAY:-}" ]] || echo 'xvfb-run -a')"; \
 	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" $$xvfb $(CARGO) bench -p swarmdeck-tests
 

@@ -90,6 +90,25 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 }
 
 /// Starts the app.
+/// Opt-out of WebKitGTK's accelerated compositing, for the whole process.
+pub const GPU_COMPOSITING_ENV: &str = "SWARMDECK_GPU_COMPOSITING";
+
+/// Makes WebKitGTK paint on the CPU unless `SWARMDECK_GPU_COMPOSITING=1` (or an explicit
+/// `WEBKIT_DISABLE_COMPOSITING_MODE`) says otherwise. Call first thing in `main`, before any thread exists:
+/// WebKit reads the variable when the web view starts.
+///
+/// Why: on a host without a GPU (VMs, remote desktops, Xvfb) WebKitGTK composites through software GL, and with
+/// the graph's canvases on screen every frame took ~500 ms here; painted on the CPU the same page draws at 16 ms a
+/// frame (`make bench`). The UI uses no 3D transforms or video that would need GPU layers.
+pub fn prefer_cpu_compositing() {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+        && std::env::var(GPU_COMPOSITING_ENV).as_deref() != Ok("1")
+    {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
 pub fn run() {
     let builder = specta_builder();
     let invoke = builder.invoke_handler();

@@ -1,3 +1,4 @@
 fn main() {
+    swarmdeck_app::prefer_cpu_compositing();
     swarmdeck_app::run()
 }

@@ -1,4 +1,5 @@
-//! UI benchmarks of the real app (target/debug/swarmdeck-app) driven through tauri-driver, against the real
+//! UI benchmarks of the real app as users run it (the release build, target/release/swarmdeck-app) driven through
+//! tauri-driver, against the real
 //! engine: idle memory, topology first paint and panning at 50 orgs / 200 services, and a 2,000 lines/s log
 //! follow. Run with `make bench` (under Xvfb when there is no display); the figures go to stdout and
 //! `target/bench/ui.txt`. Targets are reported as met or missed, never asserted.
@@ -9,6 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+/// The app measured: the release build, as users run it.
+const APP: &str = "target/release/swarmdeck-app";
 use swarmdeck_orchestrator::{naming, Orchestrator};
 use swarmdeck_tests::{engine, eventually, fast_run, fixture_request, org_id, TestResult};
 use thirtyfour::prelude::*;
@@ -650,9 +654,7 @@ impl Report {
         let widths: Vec<usize> = (0..4)
             .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
             .collect();
-        let mut out = String::from(
-            "UI benchmarks: target/debug/swarmdeck-app through tauri-driver and WebKitWebDriver\n",
-        );
+        let mut out = format!("UI benchmarks: {APP} through tauri-driver and WebKitWebDriver\n");
         for [what, figure, target, verdict] in &rows {
             let line = format!(
                 "{what:<w0$}  {figure:>w1$}  {target:<w2$}  {verdict}",
@@ -755,10 +757,10 @@ impl Driver {
     }
 
     async fn session(&self) -> TestResult<WebDriver> {
-        let app = workspace_root().join("target/debug/swarmdeck-app");
+        let app = workspace_root().join(APP);
         if !app.exists() {
             return Err(format!(
-                "{} is not built: `cargo build --workspace --bins`",
+                "{} is not built: `cargo build --release -p swarmdeck-app`",
                 app.display()
             )
             .into());
