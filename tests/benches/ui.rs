@@ -5,15 +5,14 @@
 //! `target/bench/ui.txt`. Targets are reported as met or missed, never asserted.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
 /// The app measured: the release build, as users run it.
 const APP: &str = "target/release/swarmdeck-app";
 use swarmdeck_orchestrator::{naming, Orchestrator};
+use swarmdeck_tests::app::{attribute_of, click, text_of, workspace_root, Driver};
 use swarmdeck_tests::{engine, eventually, fast_run, fixture_request, org_id, TestResult};
 use thirtyfour::prelude::*;
 
@@ -81,8 +80,8 @@ async fn main() -> TestResult {
         ..Report::default()
     };
     let result = async {
-        let driver = Driver::start()?;
-        let page = driver.session().await?;
+        let driver = Driver::start("UI bench")?;
+        let page = driver.session(APP).await?;
         let measured = run(&orchestrator, &org, &driver, &page, &mut report).await;
         let quit = page.quit().await;
         measured?;
@@ -173,7 +172,7 @@ async fn topology(page: &WebDriver, report: &mut Report) -> TestResult {
             .first_paint_ms
             .push(ms.as_f64().ok_or("first paint: not a number")?);
     }
-    screenshot(page, "ui-topology").await?;
+    swarmdeck_tests::app::screenshot(page, "target/bench", "ui-topology").await?;
 
     let script = r#"
         const [calls, done] = arguments;
@@ -277,7 +276,7 @@ async fn logs(
         .json()
         .clone();
     let end_pss = app_processes(driver)?;
-    screenshot(page, "ui-logs").await?;
+    swarmdeck_tests::app::screenshot(page, "target/bench", "ui-logs").await?;
 
     let number = |key: &str| collected[key].as_f64().ok_or(format!("logs: no {key}"));
     let control_number = |key: &str| {
@@ -413,14 +412,14 @@ fn app_processes(driver: &Driver) -> TestResult<Vec<Process>> {
         }
         found
     };
-    let apps: Vec<u32> = descendants(driver.process.id())
+    let apps: Vec<u32> = descendants(driver.pid())
         .into_iter()
         .filter(|pid| is_app(*pid))
         .collect();
     let [app] = apps[..] else {
         return Err(format!(
             "expected one swarmdeck-app under tauri-driver (pid {}), found {apps:?}",
-            driver.process.id()
+            driver.pid()
         )
         .into());
     };
@@ -748,162 +747,5 @@ impl Report {
             out.push_str(&format!("FAILED before the end: {failure}\n"));
         }
         out
-    }
-}
-
-// ---- The app under WebDriver (a copy of the e2e suite's Driver and helpers) ----
-
-/// tauri-driver on ports of its own, with a private data directory for the app's store.
-struct Driver {
-    process: Child,
-    port: u16,
-    data_home: PathBuf,
-}
-
-impl Driver {
-    fn start() -> TestResult<Driver> {
-        if std::env::var_os("DISPLAY").is_none() {
-            return Err(
-                "no DISPLAY: run the UI bench under `xvfb-run -a` (make bench does)".into(),
-            );
-        }
-        let port = free_port()?;
-        let native = free_port()?;
-        let data_home =
-            std::env::temp_dir().join(format!("swarmdeck-bench-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&data_home)?;
-        let process = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("XDG_DATA_HOME", &data_home)
-            .env("XDG_CONFIG_HOME", &data_home)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!("tauri-driver could not start ({e}): `cargo install tauri-driver --locked`")
-            })?;
-        Ok(Driver {
-            process,
-            port,
-            data_home,
-        })
-    }
-
-    async fn session(&self) -> TestResult<WebDriver> {
-        let app = workspace_root().join(APP);
-        if !app.exists() {
-            return Err(format!(
-                "{} is not built: `cargo build --release -p swarmdeck-app`",
-                app.display()
-            )
-            .into());
-        }
-        let mut caps = Capabilities::new();
-        caps.set("tauri:options", json!({ "application": app }))?;
-        caps.set("browserName", "wry")?;
-        let url = format!("http://127.0.0.1:{}", self.port);
-        // tauri-driver needs a moment to listen; the session call itself is the readiness check.
-        eventually(Duration::from_secs(30), "a WebDriver session", || {
-            let (url, caps) = (url.clone(), caps.clone());
-            async move { Ok(WebDriver::new(url, caps).await.ok()) }
-        })
-        .await
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would orphan it.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.process.id().to_string()])
-            .status();
-        let _ = self.process.wait();
-        let _ = std::fs::remove_dir_all(&self.data_home);
-    }
-}
-
-fn free_port() -> TestResult<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
-}
-
-async fn screenshot(page: &WebDriver, name: &str) -> TestResult {
-    let dir = workspace_root().join("target/bench");
-    std::fs::create_dir_all(&dir)?;
-    // WebKit paints after the DOM changes: two frames, so the picture shows what was measured.
-    let painted = "const done = arguments[arguments.length - 1]; \
-                   requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-    page.execute_async(painted, Vec::new()).await?;
-    page.screenshot(&dir.join(format!("{name}.png"))).await?;
-    Ok(())
-}
-
-async fn click(page: &WebDriver, test_id: &str) -> TestResult {
-    page.find(By::Css(format!("[data-testid='{test_id}']")))
-        .await?
-        .click()
-        .await?;
-    Ok(())
-}
-
-/// Waits until the element's text satisfies `accept`.
-async fn text_of(page: &WebDriver, test_id: &str, accept: impl Fn(&str) -> bool) -> TestResult {
-    let selector = format!("[data-testid='{test_id}']");
-    let started = Instant::now();
-    let mut last = String::new();
-    loop {
-        if let Ok(element) = page.find(By::Css(&selector)).await {
-            if let Ok(text) = element.text().await {
-                if accept(text.trim()) {
-                    return Ok(());
-                }
-                last = text;
-            }
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            return Err(format!("{test_id} never matched; last text {last:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// Waits until the element's attribute satisfies `accept`.
-async fn attribute_of(
-    page: &WebDriver,
-    test_id: &str,
-    attribute: &str,
-    accept: impl Fn(&str) -> bool,
-) -> TestResult {
-    let selector = format!("[data-testid='{test_id}']");
-    let started = Instant::now();
-    let mut last = None;
-    loop {
-        if let Ok(element) = page.find(By::Css(&selector)).await {
-            if let Ok(Some(value)) = element.attr(attribute).await {
-                if accept(&value) {
-                    return Ok(());
-                }
-                last = Some(value);
-            }
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            return Err(
-                format!("{test_id}[{attribute}] never matched; last value {last:?}").into(),
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -5,164 +5,22 @@ mod panel;
 mod views;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use swarmdeck_orchestrator::naming;
+use swarmdeck_tests::app::{self, workspace_root, Driver};
+pub(crate) use swarmdeck_tests::app::{attribute_of, click, fill, text_of};
 use swarmdeck_tests::{engine, eventually, with_orgs, TestResult};
 use thirtyfour::prelude::*;
 
-/// tauri-driver for one test, on ports of its own, with a private data directory for the app's store.
-pub(crate) struct Driver {
-    process: Child,
-    port: u16,
-    data_home: PathBuf,
-}
+/// The app under test: the debug build `make test` makes.
+const APP: &str = "target/debug/swarmdeck-app";
 
-impl Driver {
-    pub(crate) fn start() -> TestResult<Driver> {
-        if std::env::var_os("DISPLAY").is_none() {
-            return Err(
-                "no DISPLAY: run the e2e suite under `xvfb-run -a` (make test does)".into(),
-            );
-        }
-        let port = free_port()?;
-        let native = free_port()?;
-        let data_home =
-            std::env::temp_dir().join(format!("swarmdeck-e2e-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&data_home)?;
-        let process = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("XDG_DATA_HOME", &data_home)
-            .env("XDG_CONFIG_HOME", &data_home)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!("tauri-driver could not start ({e}): `cargo install tauri-driver --locked`")
-            })?;
-        Ok(Driver {
-            process,
-            port,
-            data_home,
-        })
-    }
-
-    pub(crate) async fn session(&self) -> TestResult<WebDriver> {
-        let app = workspace_root().join("target/debug/swarmdeck-app");
-        if !app.exists() {
-            return Err(format!(
-                "{} is not built: `cargo build --workspace --bins`",
-                app.display()
-            )
-            .into());
-        }
-        let mut caps = Capabilities::new();
-        caps.set("tauri:options", json!({ "application": app }))?;
-        caps.set("browserName", "wry")?;
-        let url = format!("http://127.0.0.1:{}", self.port);
-        // tauri-driver needs a moment to listen; the session call itself is the readiness check.
-        eventually(Duration::from_secs(30), "a WebDriver session", || {
-            let (url, caps) = (url.clone(), caps.clone());
-            async move { Ok(WebDriver::new(url, caps).await.ok()) }
-        })
-        .await
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would orphan it.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.process.id().to_string()])
-            .status();
-        let _ = self.process.wait();
-        let _ = std::fs::remove_dir_all(&self.data_home);
-    }
-}
-
-pub(crate) fn free_port() -> TestResult<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-pub(crate) fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
-}
-
-pub(crate) async fn screenshot(driver: &WebDriver, name: &str) -> TestResult {
-    let dir = workspace_root().join("target/e2e-screenshots");
-    std::fs::create_dir_all(&dir)?;
-    // The DOM is checked before a screenshot, but WebKit paints later: wait until two frames have rendered so
-    // the picture shows what was checked.
-    let painted = "const done = arguments[arguments.length - 1]; \
-                   requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-    driver.execute_async(painted, Vec::new()).await?;
-    driver.screenshot(&dir.join(format!("{name}.png"))).await?;
-    Ok(())
-}
-
-/// Waits until the element's text satisfies `accept`, returning it.
-pub(crate) async fn text_of(
-    driver: &WebDriver,
-    test_id: &str,
-    accept: impl Fn(&str) -> bool,
-) -> TestResult<String> {
-    let selector = format!("[data-testid='{test_id}']");
-    let mut last = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Ok(element) = driver.find(By::Css(&selector)).await {
-            if let Ok(text) = element.text().await {
-                if accept(text.trim()) {
-                    return Ok(text.trim().to_string());
-                }
-                last = text;
-            }
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(format!("{test_id} never matched; last text {last:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// Waits until the element's attribute satisfies `accept`, returning its value.
-pub(crate) async fn attribute_of(
-    driver: &WebDriver,
-    test_id: &str,
-    attribute: &str,
-    accept: impl Fn(&str) -> bool,
-) -> TestResult<String> {
-    let selector = format!("[data-testid='{test_id}']");
-    let mut last = None;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Ok(element) = driver.find(By::Css(&selector)).await {
-            if let Ok(Some(value)) = element.attr(attribute).await {
-                if accept(&value) {
-                    return Ok(value);
-                }
-                last = Some(value);
-            }
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(
-                format!("{test_id}[{attribute}] never matched; last value {last:?}").into(),
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+/// Saves `target/e2e-screenshots/{name}.png` once the page has painted.
+pub(crate) async fn screenshot(page: &WebDriver, name: &str) -> TestResult {
+    app::screenshot(page, "target/e2e-screenshots", name).await
 }
 
 /// Opens the app connected to the engine, runs `body` on its page, then ends the session whatever happened.
@@ -171,8 +29,8 @@ where
     F: FnOnce(WebDriver) -> Fut,
     Fut: std::future::Future<Output = TestResult>,
 {
-    let driver = Driver::start()?;
-    let page = driver.session().await?;
+    let driver = Driver::start("e2e suite")?;
+    let page = driver.session(APP).await?;
     let result = async {
         text_of(&page, "connection-state", |t| t == "connected").await?;
         body(page.clone()).await
@@ -210,8 +68,8 @@ pub(crate) async fn invoke(driver: &WebDriver, command: &str, args: Value) -> Te
 async fn the_app_shows_the_real_swarm_id_and_node_count() -> TestResult {
     let orchestrator = engine().await?;
     let info = orchestrator.swarm_info().await?;
-    let driver = Driver::start()?;
-    let page = driver.session().await?;
+    let driver = Driver::start("e2e suite")?;
+    let page = driver.session(APP).await?;
     let result = async {
         text_of(&page, "connection-state", |t| t == "connected").await?;
         let swarm_id = info
@@ -231,8 +89,8 @@ async fn the_app_shows_the_real_swarm_id_and_node_count() -> TestResult {
 async fn a_deploy_through_the_command_shows_in_the_topology_and_the_page() -> TestResult {
     with_orgs(&["e2e"], |_orchestrator, orgs| async move {
         let org = orgs[0].clone();
-        let driver = Driver::start()?;
-        let page = driver.session().await?;
+        let driver = Driver::start("e2e suite")?;
+        let page = driver.session(APP).await?;
         let result = async {
             text_of(&page, "connection-state", |t| t == "connected").await?;
             let request = json!({
@@ -295,8 +153,8 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
         .await?
         .swarm_id
         .ok_or("no swarm id")?;
-    let driver = Driver::start()?;
-    let page = driver.session().await?;
+    let driver = Driver::start("e2e suite")?;
+    let page = driver.session(APP).await?;
     let result = async {
         text_of(&page, "connection-state", |t| t == "connected").await?;
         Command::new("kill").args(["-TERM", &pid]).status()?;
@@ -327,34 +185,12 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
     result
 }
 
-/// The visible element with this test id, waiting for it: views load what they show after they appear.
-pub(crate) async fn visible(page: &WebDriver, test_id: &str) -> TestResult<WebElement> {
-    Ok(page
-        .query(By::Css(format!("[data-testid='{test_id}']")))
-        .wait(Duration::from_secs(30), Duration::from_millis(200))
-        .and_displayed()
-        .first()
-        .await?)
-}
-
-pub(crate) async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
-    let input = visible(page, test_id).await?;
-    input.clear().await?;
-    input.send_keys(value).await?;
-    Ok(())
-}
-
-pub(crate) async fn click(page: &WebDriver, test_id: &str) -> TestResult {
-    visible(page, test_id).await?.click().await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn the_deploy_form_shows_backend_field_errors_and_then_deploys() -> TestResult {
     with_orgs(&["form"], |orchestrator, orgs| async move {
         let org = orgs[0].clone();
-        let driver = Driver::start()?;
-        let page = driver.session().await?;
+        let driver = Driver::start("e2e suite")?;
+        let page = driver.session(APP).await?;
         let result = async {
             text_of(&page, "connection-state", |t| t == "connected").await?;
             click(&page, "tab-deploy").await?;

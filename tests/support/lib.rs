@@ -1,6 +1,8 @@
 //! Shared support of the integration suites: a real engine, our fixture images, and per-test organizations
 //! whose resources are labelled and removed when the test ends, passed or failed.
 
+pub mod app;
+
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
@@ -16,6 +18,8 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
+
+use app::workspace_root;
 use swarmdeck_orchestrator::naming::{self, label};
 use swarmdeck_orchestrator::{
     spec, validate, DeployRequest, EndpointMode, HealthCheck, HealthGate, Orchestrator, Resources,
@@ -255,13 +259,6 @@ pub fn cli_binary() -> TestResult<PathBuf> {
         .ok_or_else(|| {
             "the swarmdeck binary is not built: run `cargo build -p swarmdeck-cli`".into()
         })
-}
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
 }
 
 /// Versions of the fixture image; each bakes its `VERSION` in, so each has its own image id.
