@@ -80,7 +80,7 @@ async fn main() -> TestResult {
         ..Report::default()
     };
     let result = async {
-        let driver = Driver::start("UI bench")?;
+        let driver = Driver::start("UI bench", false)?;
         let page = driver.session(APP).await?;
         let measured = run(&orchestrator, &org, &driver, &page, &mut report).await;
         let quit = page.quit().await;

@@ -29,7 +29,7 @@ where
     F: FnOnce(WebDriver) -> Fut,
     Fut: std::future::Future<Output = TestResult>,
 {
-    let driver = Driver::start("e2e suite")?;
+    let driver = Driver::start("e2e suite", true)?;
     let page = driver.session(APP).await?;
     let result = async {
         text_of(&page, "connection-state", |t| t == "connected").await?;
@@ -68,7 +68,7 @@ pub(crate) async fn invoke(driver: &WebDriver, command: &str, args: Value) -> Te
 async fn the_app_shows_the_real_swarm_id_and_node_count() -> TestResult {
     let orchestrator = engine().await?;
     let info = orchestrator.swarm_info().await?;
-    let driver = Driver::start("e2e suite")?;
+    let driver = Driver::start("e2e suite", true)?;
     let page = driver.session(APP).await?;
     let result = async {
         text_of(&page, "connection-state", |t| t == "connected").await?;
@@ -89,7 +89,7 @@ async fn the_app_shows_the_real_swarm_id_and_node_count() -> TestResult {
 async fn a_deploy_through_the_command_shows_in_the_topology_and_the_page() -> TestResult {
     with_orgs(&["e2e"], |_orchestrator, orgs| async move {
         let org = orgs[0].clone();
-        let driver = Driver::start("e2e suite")?;
+        let driver = Driver::start("e2e suite", true)?;
         let page = driver.session(APP).await?;
         let result = async {
             text_of(&page, "connection-state", |t| t == "connected").await?;
@@ -153,7 +153,7 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
         .await?
         .swarm_id
         .ok_or("no swarm id")?;
-    let driver = Driver::start("e2e suite")?;
+    let driver = Driver::start("e2e suite", true)?;
     let page = driver.session(APP).await?;
     let result = async {
         text_of(&page, "connection-state", |t| t == "connected").await?;
@@ -189,7 +189,7 @@ async fn stopping_the_engine_shows_disconnected_and_restarting_recovers() -> Tes
 async fn the_deploy_form_shows_backend_field_errors_and_then_deploys() -> TestResult {
     with_orgs(&["form"], |orchestrator, orgs| async move {
         let org = orgs[0].clone();
-        let driver = Driver::start("e2e suite")?;
+        let driver = Driver::start("e2e suite", true)?;
         let page = driver.session(APP).await?;
         let result = async {
             text_of(&page, "connection-state", |t| t == "connected").await?;

@@ -22,7 +22,10 @@ pub struct Driver {
 
 impl Driver {
     /// Starts tauri-driver; `who` names the data directory and the advice when there is no display.
-    pub fn start(who: &str) -> TestResult<Driver> {
+    /// `screenshots`: WebKitWebDriver's screenshot call sometimes never returns while WebKitGTK paints on the CPU
+    /// (the app's default, see `prefer_cpu_compositing`), so a user that takes many runs the app with GPU
+    /// compositing.
+    pub fn start(who: &str, screenshots: bool) -> TestResult<Driver> {
         if std::env::var_os("DISPLAY").is_none() {
             return Err(
                 format!("no DISPLAY: run the {who} under `xvfb-run -a` (make does)").into(),
@@ -36,7 +39,11 @@ impl Driver {
             std::process::id()
         ));
         std::fs::create_dir_all(&data_home)?;
-        let process = Command::new("tauri-driver")
+        let mut command = Command::new("tauri-driver");
+        if screenshots {
+            command.env("SWARMDECK_GPU_COMPOSITING", "1");
+        }
+        let process = command
             .args([
                 "--port",
                 &port.to_string(),
