@@ -250,13 +250,7 @@ async fn logs(
     attribute_of(page, "service-panel", "data-service", |s| s == service).await?;
     // The control: the same flood into the engine with the logs view closed, so the stalls this 2-core machine
     // causes by itself (the logging container, dockerd, Xvfb painting on the CPU) are told from the view's.
-    page.execute(RECORDER, Vec::new()).await?;
-    tokio::time::sleep(CONTROL_WINDOW).await;
-    let control = page
-        .execute("return window.__swarmdeckLogsBench.collect();", Vec::new())
-        .await?
-        .json()
-        .clone();
+    let control = record_stalls(page, CONTROL_WINDOW).await?;
 
     click(page, "panel-section-logs").await?;
     attribute_of(page, "logs-view", "data-state", |s| s == "following").await?;
@@ -267,14 +261,7 @@ async fn logs(
     .await?;
 
     let start_pss = app_processes(driver)?;
-    page.execute(RECORDER, Vec::new()).await?;
-    // The measurement window itself: the page runs on its own while the recorder watches it.
-    tokio::time::sleep(LOG_WINDOW).await;
-    let collected = page
-        .execute("return window.__swarmdeckLogsBench.collect();", Vec::new())
-        .await?
-        .json()
-        .clone();
+    let collected = record_stalls(page, LOG_WINDOW).await?;
     let end_pss = app_processes(driver)?;
     swarmdeck_tests::app::screenshot(page, "target/bench", "ui-logs").await?;
 
@@ -300,6 +287,18 @@ async fn logs(
         end_pss_kib: total_kib(&end_pss),
     });
     Ok(())
+}
+
+/// Runs the `RECORDER` on the page for `window` and returns what it collected. The sleep is the measurement window
+/// itself: the page runs on its own while the recorder watches it.
+async fn record_stalls(page: &WebDriver, window: Duration) -> TestResult<Value> {
+    page.execute(RECORDER, Vec::new()).await?;
+    tokio::time::sleep(window).await;
+    Ok(page
+        .execute("return window.__swarmdeckLogsBench.collect();", Vec::new())
+        .await?
+        .json()
+        .clone())
 }
 
 /// The topology of the scale case, shaped as `Topology` in ui/src/bindings.ts.
