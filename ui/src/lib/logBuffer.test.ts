@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { atBottom, DEFAULT_CAPACITY, RingBuffer, visibleWindow } from "./logBuffer";
+import { atBottom, DEFAULT_CAPACITY, publishDelay, RingBuffer, visibleWindow } from "./logBuffer";
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, index) => from + index);
@@ -153,5 +153,21 @@ describe("atBottom", () => {
 
   it("is true when the content fits in the viewport", () => {
     expect(atBottom(0, 100, 40, 0)).toBe(true);
+  });
+});
+
+describe("publishDelay", () => {
+  it("lets the first repaint happen at once", () => {
+    expect(publishDelay(5, -Infinity, 250)).toBe(0);
+  });
+
+  it("holds a repaint until the gap since the last one has passed", () => {
+    expect(publishDelay(1_100, 1_000, 250)).toBe(150);
+    expect(publishDelay(1_249, 1_000, 250)).toBe(1);
+  });
+
+  it("does not hold a repaint once the gap has passed", () => {
+    expect(publishDelay(1_250, 1_000, 250)).toBe(0);
+    expect(publishDelay(9_000, 1_000, 250)).toBe(0);
   });
 });

@@ -98,6 +98,14 @@ export class RingBuffer<T> {
   }
 }
 
+/**
+ * How long to wait before the next repaint, so repaints start at least `minGap` ms apart:
+ * 0 when the last one was long enough ago.
+ */
+export function publishDelay(now: number, lastPublished: number, minGap: number): number {
+  return Math.max(0, lastPublished + minGap - now);
+}
+
 export interface WindowInput {
   /** The viewport's scroll offset, in pixels. */
   scrollTop: number;
