@@ -33,11 +33,12 @@ const LOG_WINDOW: Duration = Duration::from_secs(60);
 /// The control window: the same log flood and follow with the logs view closed.
 const CONTROL_WINDOW: Duration = Duration::from_secs(20);
 
-/// Records main-thread stalls of the page (gaps between frames, lateness of a 10 ms timer) and the logs view's
-/// counters until `window.__swarmdeckLogsBench.collect()`.
+/// Records main-thread stalls of the page (gaps between frames, lateness of a 10 ms timer; when the gaps over
+/// 100 ms ended, so a slow one can be told from the flood's start) and the logs view's counters until
+/// `window.__swarmdeckLogsBench.collect()`.
 const RECORDER: &str = r#"
         const counter = (id) => Number(document.querySelector(`[data-testid='${id}']`)?.textContent?.replace(/\D/g, "") || 0);
-        const rec = { rafMax: 0, frames: 0, slowFrames: 0, lateMax: 0, ticks: 0, running: true,
+        const rec = { rafMax: 0, longGaps: [], frames: 0, slowFrames: 0, lateMax: 0, ticks: 0, running: true,
                       lines: counter("logs-count") + counter("logs-dropped"), started: performance.now() };
         let lastFrame = null;
         const onFrame = (now) => {
@@ -46,6 +47,7 @@ const RECORDER: &str = r#"
                 const gap = now - lastFrame;
                 rec.rafMax = Math.max(rec.rafMax, gap);
                 if (gap > 50) rec.slowFrames++;
+                if (gap > 100) rec.longGaps.push([(now - rec.started) / 1000, gap]);
             }
             lastFrame = now;
             rec.frames++;
@@ -62,7 +64,7 @@ const RECORDER: &str = r#"
         rec.collect = () => {
             rec.running = false;
             clearInterval(rec.interval);
-            return { rafMax: rec.rafMax, frames: rec.frames, slowFrames: rec.slowFrames, lateMax: rec.lateMax,
+            return { rafMax: rec.rafMax, longGaps: rec.longGaps, frames: rec.frames, slowFrames: rec.slowFrames, lateMax: rec.lateMax,
                      ticks: rec.ticks, seconds: (performance.now() - rec.started) / 1000,
                      linesBefore: rec.lines, count: counter("logs-count"), dropped: counter("logs-dropped") };
         };
@@ -300,6 +302,7 @@ async fn logs(
         control_seconds: control_number("seconds")?,
         control_lines,
         raf_max_ms: number("rafMax")?,
+        long_gaps: pairs(&collected["longGaps"])?,
         frames: number("frames")? as u64,
         slow_frames: number("slowFrames")? as u64,
         late_max_ms: number("lateMax")?,
@@ -401,6 +404,19 @@ fn numbers(value: &Value) -> TestResult<Vec<f64>> {
         .ok_or("not an array")?
         .iter()
         .map(|v| v.as_f64().ok_or_else(|| "not a number".into()))
+        .collect()
+}
+
+/// An array of `[a, b]` number pairs.
+fn pairs(value: &Value) -> TestResult<Vec<(f64, f64)>> {
+    value
+        .as_array()
+        .ok_or("not an array")?
+        .iter()
+        .map(|pair| match numbers(pair)?.as_slice() {
+            [a, b] => Ok((*a, *b)),
+            _ => Err("not a pair of numbers".into()),
+        })
         .collect()
 }
 
@@ -532,6 +548,8 @@ struct LogFigures {
     /// Lines the control's own follow read.
     control_lines: u64,
     raf_max_ms: f64,
+    /// (seconds into the window, gap in ms) of every gap between frames over 100 ms.
+    long_gaps: Vec<(f64, f64)>,
     frames: u64,
     slow_frames: u64,
     late_max_ms: f64,
@@ -688,6 +706,21 @@ impl Report {
             row(
                 "  frames (of them longer than 50 ms)",
                 format!("{} ({})", logs.frames, logs.slow_frames),
+                "",
+                "",
+            );
+            let long_gaps: Vec<String> = logs
+                .long_gaps
+                .iter()
+                .map(|(at, gap)| format!("{gap:.0} ms at {at:.1} s"))
+                .collect();
+            row(
+                "  gaps over 100 ms (when they ended, into the window)",
+                if long_gaps.is_empty() {
+                    "none".to_string()
+                } else {
+                    long_gaps.join(", ")
+                },
                 "",
                 "",
             );
