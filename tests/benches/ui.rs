@@ -128,8 +128,8 @@ async fn run(
 
     if !only_logs {
         topology(page, report).await?;
-        // Each scenario starts on a freshly loaded page: the log follow is measured as a user opening it sees it,
-        // not with the heap and caches the synthetic 50-org graph left behind.
+        // The log follow gets a page of its own, as a user opening it sees it, not the synthetic graph's leftovers
+        // (the process keeps the memory that graph took, though: see the PSS figures).
         open_bench_page(page).await?;
     }
     logs(orchestrator, org, driver, page, report).await
