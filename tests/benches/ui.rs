@@ -255,13 +255,7 @@ async fn logs(
         .await?
         .service_name;
 
-    // The real topology back in, so the service's row and panel exist.
-    script_value(
-        page,
-        "const done = arguments[0]; window.__swarmdeckBench.release().then(() => done({ ok: null }), (e) => done({ error: String(e) }));",
-        Vec::new(),
-    )
-    .await?;
+    // The page was loaded afresh for this scenario, so it shows the engine's topology, with this service.
     click(page, "tab-home").await?;
     text_of(page, &format!("service-{service}"), |t| t.contains("1/1")).await?;
     click(page, &format!("open-{service}")).await?;

@@ -13,11 +13,9 @@ export interface BenchHooks {
   /**
    * Shows `topology` as if the engine had answered it, or `null` for the loading state (which
    * unmounts the graph, so the next topology mounts it afresh). Either way the deck's own
-   * refreshes stop replacing it until `release`.
+   * refreshes stop replacing it until the page is loaded again.
    */
   showTopology(topology: Topology | null): void;
-  /** Lets the engine's topology back in, and fetches it now. */
-  release(): Promise<void>;
 }
 
 export type BenchWindow = { __swarmdeckBench?: BenchHooks };
@@ -28,10 +26,6 @@ export function installBenchHooks(deck: Deck, target: { location: { search: stri
     showTopology(topology) {
       deck.frozen = true;
       deck.topology = topology ? { status: "ok", data: topology } : { status: "loading" };
-    },
-    release() {
-      deck.frozen = false;
-      return deck.refreshCluster();
     },
   };
 }
