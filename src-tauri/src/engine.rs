@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use swarmdeck_orchestrator::{Docker, Orchestrator};
+use swarmdeck_orchestrator::{changes, Docker, Orchestrator};
 use tauri::AppHandle;
 use tauri_specta::Event as _;
 use tokio::sync::{Notify, RwLock};
@@ -132,9 +132,10 @@ impl Engine {
             tokio::select! {
                 event = events.next() => match event {
                     Some(Ok(message)) => {
-                        if let Some(kind) = message.typ.and_then(|t| change_kind(t.as_ref())) {
+                        let action = message.action.as_deref().unwrap_or("");
+                        if let Some(kind) = message.typ.and_then(|t| change_kind(t.as_ref(), action)) {
                             let id = message.actor.and_then(|a| a.id).unwrap_or_default();
-                            emit_change(app, kind, message.action.as_deref().unwrap_or(""), &id);
+                            emit_change(app, kind, action, &id);
                         }
                     }
                     Some(Err(error)) => return redact_socket(&format!("the engine's event stream failed: {error}")),
@@ -178,15 +179,14 @@ async fn connect(profile: &ConnectionProfile) -> Result<(Orchestrator, String), 
     Ok((Orchestrator::new(docker), version))
 }
 
-fn change_kind(engine_type: &str) -> Option<ChangeKind> {
-    match engine_type {
-        "service" => Some(ChangeKind::Service),
-        "network" => Some(ChangeKind::Network),
-        "node" => Some(ChangeKind::Node),
-        "container" => Some(ChangeKind::Container),
-        "config" => Some(ChangeKind::Config),
-        _ => None,
-    }
+fn change_kind(event_type: &str, action: &str) -> Option<ChangeKind> {
+    changes::cluster_change(event_type, action).map(|kind| match kind {
+        changes::ChangeKind::Service => ChangeKind::Service,
+        changes::ChangeKind::Network => ChangeKind::Network,
+        changes::ChangeKind::Node => ChangeKind::Node,
+        changes::ChangeKind::Container => ChangeKind::Container,
+        changes::ChangeKind::Config => ChangeKind::Config,
+    })
 }
 
 fn emit_change(app: &AppHandle, kind: ChangeKind, action: &str, id: &str) {
@@ -217,9 +217,10 @@ mod tests {
     }
 
     #[test]
-    fn engine_event_types_map_to_change_kinds() {
-        assert_eq!(change_kind("service"), Some(ChangeKind::Service));
-        assert_eq!(change_kind("container"), Some(ChangeKind::Container));
-        assert_eq!(change_kind("image"), None);
+    fn engine_events_map_to_change_kinds() {
+        assert_eq!(change_kind("service", "update"), Some(ChangeKind::Service));
+        assert_eq!(change_kind("container", "die"), Some(ChangeKind::Container));
+        assert_eq!(change_kind("container", "exec_die"), None);
+        assert_eq!(change_kind("image", "pull"), None);
     }
 }

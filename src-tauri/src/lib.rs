@@ -89,7 +89,6 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         .disable_serde_phases()
 }
 
-/// Starts the app.
 /// Opt-out of WebKitGTK's accelerated compositing, for the whole process.
 pub const GPU_COMPOSITING_ENV: &str = "SWARMDECK_GPU_COMPOSITING";
 
@@ -109,6 +108,7 @@ pub fn prefer_cpu_compositing() {
     }
 }
 
+/// Starts the app.
 pub fn run() {
     let builder = specta_builder();
     let invoke = builder.invoke_handler();

@@ -1,4 +1,9 @@
-use swarmdeck_orchestrator::{spec, validate, Orchestrator};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::query_parameters::EventsOptions;
+use futures_util::StreamExt;
+use swarmdeck_orchestrator::{changes, spec, validate, Orchestrator};
 use swarmdeck_tests::{fast_run, with_orgs, CountingProxy, TestResult};
 
 use crate::fixture_request;
@@ -61,6 +66,70 @@ async fn topology_costs_the_same_calls_at_one_and_at_fifty_services() -> TestRes
             "the snapshot must cost a constant number of calls"
         );
         assert!(calls_at_one <= 5, "{calls_at_one} calls");
+        Ok(())
+    })
+    .await
+}
+
+/// The engine announces every health check as container exec events; they must not read as changes, or each
+/// checked service would have the views refetch the topology at every check. Its start must.
+#[tokio::test]
+async fn health_check_execs_are_not_cluster_changes_but_a_container_start_is() -> TestResult {
+    with_orgs(&["execs"], |orchestrator, orgs| async move {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs()
+            .to_string();
+        let deployed = orchestrator
+            .deploy(&fixture_request(&orgs[0], "checked", "v1"), &fast_run())
+            .await?;
+        let options = EventsOptions {
+            since: Some(since),
+            until: None,
+            filters: Some(HashMap::from([
+                ("type".to_string(), vec!["container".to_string()]),
+                (
+                    "label".to_string(),
+                    vec![format!(
+                        "com.docker.swarm.service.name={}",
+                        deployed.service_name
+                    )],
+                ),
+            ])),
+        };
+        let mut events = orchestrator.docker().events(Some(options));
+        let mut actions = Vec::new();
+        // The fixture is checked every second: an exec must come well within this.
+        let seen = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(event) = events.next().await {
+                let action = event?.action.unwrap_or_default();
+                let exec_done = action.starts_with("exec_die");
+                actions.push(action);
+                if exec_done && actions.iter().any(|a| a == "start") {
+                    return TestResult::Ok(true);
+                }
+            }
+            TestResult::Ok(false)
+        })
+        .await;
+        assert!(
+            matches!(seen, Ok(Ok(true))),
+            "no start and health-check exec seen: {seen:?}, {actions:?}"
+        );
+
+        let execs: Vec<&String> = actions.iter().filter(|a| a.starts_with("exec_")).collect();
+        assert!(execs.len() >= 2, "{actions:?}");
+        for action in &execs {
+            assert_eq!(
+                changes::cluster_change("container", action),
+                None,
+                "{action}"
+            );
+        }
+        assert_eq!(
+            changes::cluster_change("container", "start"),
+            Some(changes::ChangeKind::Container)
+        );
         Ok(())
     })
     .await

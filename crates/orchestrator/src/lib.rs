@@ -6,6 +6,7 @@
 //!
 //! This crate knows nothing of Tauri, IPC or the terminal: the app and the CLI are thin layers over it.
 
+pub mod changes;
 mod error;
 mod gate;
 mod history;
