@@ -180,13 +180,7 @@ async fn connect(profile: &ConnectionProfile) -> Result<(Orchestrator, String), 
 }
 
 fn change_kind(event_type: &str, action: &str) -> Option<ChangeKind> {
-    changes::cluster_change(event_type, action).map(|kind| match kind {
-        changes::ChangeKind::Service => ChangeKind::Service,
-        changes::ChangeKind::Network => ChangeKind::Network,
-        changes::ChangeKind::Node => ChangeKind::Node,
-        changes::ChangeKind::Container => ChangeKind::Container,
-        changes::ChangeKind::Config => ChangeKind::Config,
-    })
+    changes::cluster_change(event_type, action).map(Into::into)
 }
 
 fn emit_change(app: &AppHandle, kind: ChangeKind, action: &str, id: &str) {

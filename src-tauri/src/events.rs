@@ -1,6 +1,7 @@
 //! Typed events the backend pushes to the UI.
 
 use serde::{Deserialize, Serialize};
+use swarmdeck_orchestrator::changes;
 
 /// The engine connection as the UI should show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -38,6 +39,18 @@ pub enum ChangeKind {
     Config,
     /// Anything may have changed (after a reconnect, or the slow reconcile): refetch everything.
     Resync,
+}
+
+impl From<changes::ChangeKind> for ChangeKind {
+    fn from(kind: changes::ChangeKind) -> Self {
+        match kind {
+            changes::ChangeKind::Service => ChangeKind::Service,
+            changes::ChangeKind::Network => ChangeKind::Network,
+            changes::ChangeKind::Node => ChangeKind::Node,
+            changes::ChangeKind::Container => ChangeKind::Container,
+            changes::ChangeKind::Config => ChangeKind::Config,
+        }
+    }
 }
 
 /// Something in the swarm changed; the UI refetches what it shows of that kind.

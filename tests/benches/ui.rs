@@ -132,8 +132,7 @@ async fn run(
 
     if !only_logs {
         topology(page, report).await?;
-        // The log follow gets a page of its own, as a user opening it sees it, not the synthetic graph's leftovers
-        // (the process keeps the memory that graph took, though: see the PSS figures).
+        // The log follow gets a page of its own, as a user opening it sees it, not the synthetic graph's leftovers.
         open_bench_page(page).await?;
     }
     logs(orchestrator, org, driver, page, report).await

@@ -87,8 +87,10 @@ pub(crate) async fn forward_in_batches<T, E: std::fmt::Display>(
     let mut lines = Box::pin(lines);
     let mut batch = Vec::new();
     let mut last_sent: Option<Instant> = None;
-    // When the pending batch goes; `None` while nothing is pending.
-    let mut due: Option<Instant> = None;
+    // Armed when a line starts a batch: one timer per batch, not one per line of a flood.
+    let due = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(due);
+    let mut pending = false;
     let error = loop {
         tokio::select! {
             // Lines already waiting join the batch before it goes.
@@ -96,9 +98,10 @@ pub(crate) async fn forward_in_batches<T, E: std::fmt::Display>(
             line = lines.next() => match line {
                 Some(Ok(line)) => {
                     batch.push(line);
-                    if due.is_none() {
+                    if !pending {
+                        pending = true;
                         let now = Instant::now();
-                        due = Some(last_sent.map_or(now, |sent| (sent + every).max(now)));
+                        due.as_mut().reset(last_sent.map_or(now, |sent| (sent + every).max(now)));
                     }
                 }
                 Some(Err(error)) => {
@@ -107,8 +110,8 @@ pub(crate) async fn forward_in_batches<T, E: std::fmt::Display>(
                 }
                 None => break None,
             },
-            () = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => {
-                due = None;
+            () = &mut due, if pending => {
+                pending = false;
                 last_sent = Some(Instant::now());
                 if !send(std::mem::take(&mut batch)) {
                     return FollowEnd::ViewGone;
