@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "deployment_history",
     "reconcile_history",
     "rollback",
+    "rollback_target",
     "rollback_to",
     "ensure_org_network",
     "remove_org_network",

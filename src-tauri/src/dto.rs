@@ -976,8 +976,11 @@ impl From<core::Outcome> for Outcome {
 pub enum Trigger {
     /// A deploy or update request.
     Deploy,
-    /// The swarm's native rollback to the previous spec.
-    RollbackPrevious,
+    /// "Roll back to previous": the newest deployment that succeeded before the one running, from its record.
+    RollbackPrevious {
+        /// The deployment restored; null on records written before rollbacks were made from records.
+        deployment_id: Option<String>,
+    },
     /// A rollback to a recorded deployment.
     RollbackTo {
         /// The deployment restored.
@@ -989,7 +992,9 @@ impl From<core::Trigger> for Trigger {
     fn from(value: core::Trigger) -> Self {
         match value {
             core::Trigger::Deploy => Trigger::Deploy,
-            core::Trigger::RollbackPrevious => Trigger::RollbackPrevious,
+            core::Trigger::RollbackPrevious { deployment_id } => {
+                Trigger::RollbackPrevious { deployment_id }
+            }
             core::Trigger::RollbackTo { deployment_id } => Trigger::RollbackTo { deployment_id },
         }
     }

@@ -69,6 +69,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::history::deployment_history,
             commands::history::reconcile_history,
             commands::history::rollback,
+            commands::history::rollback_target,
             commands::history::rollback_to,
             commands::networks::ensure_org_network,
             commands::networks::remove_org_network,

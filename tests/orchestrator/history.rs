@@ -312,6 +312,69 @@ async fn history_keeps_the_last_ten_and_releases_older_images() -> TestResult {
         for kept in &deployed[1..] {
             docker.inspect_image(&kept.image.keep_tag).await?;
         }
+
+        // Rolling back to the oldest record writes an 11th: pruning must not release the tag the live spec
+        // now runs on, and a reschedule must find it.
+        let oldest = &deployed[1];
+        let name = oldest.service_name.clone();
+        orchestrator
+            .rollback_to(&name, &oldest.deployment_id, &run)
+            .await?;
+        docker.inspect_image(&oldest.image.keep_tag).await?;
+        let service = docker.inspect_service(&name, None).await?;
+        let mut spec = service.spec.unwrap_or_default();
+        let template = spec.task_template.get_or_insert_with(Default::default);
+        template.force_update = Some(template.force_update.unwrap_or(0) + 1);
+        let version = service.version.and_then(|v| v.index).unwrap_or(0);
+        let before: Vec<String> = orchestrator
+            .service_status(&name)
+            .await?
+            .tasks
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        docker
+            .update_service(
+                &name,
+                spec,
+                bollard::query_parameters::UpdateServiceOptions {
+                    version: i32::try_from(version)?,
+                    ..Default::default()
+                },
+                None,
+            )
+            .await?;
+        eventually(
+            Duration::from_secs(90),
+            "a rescheduled task of the restored deployment to run",
+            || {
+                let orchestrator = orchestrator.clone();
+                let (name, before) = (name.clone(), before.clone());
+                async move {
+                    let status = orchestrator.service_status(&name).await?;
+                    if let Some(failed) = status
+                        .tasks
+                        .iter()
+                        .find(|t| !before.contains(&t.id) && t.state == "rejected")
+                    {
+                        return Err(format!("the rescheduled task was rejected: {failed:?}").into());
+                    }
+                    Ok(status
+                        .tasks
+                        .iter()
+                        .any(|t| !before.contains(&t.id) && t.state == "running")
+                        .then_some(()))
+                }
+            },
+        )
+        .await?;
+        let history = orchestrator.deployment_history(&name).await?;
+        assert!(
+            history
+                .iter()
+                .any(|r| r.deployment_id == oldest.deployment_id),
+            "the record the live spec runs on stays until nothing uses it"
+        );
         Ok(())
     })
     .await

@@ -1,11 +1,13 @@
 //! The orchestrator against a real engine in swarm mode. One binary, one module per capability.
 
 mod deploy;
+mod faults;
 mod history;
 mod isolation;
 mod logs;
 mod network;
 mod swarm;
+mod tenants;
 mod topology;
 mod update;
 mod validation;

@@ -163,38 +163,109 @@ async fn a_task_that_turns_unhealthy_fails_the_health_check_and_is_rolled_back()
 }
 
 #[tokio::test]
-async fn native_rollback_restores_the_previous_deployment() -> TestResult {
-    with_orgs(&["native"], |orchestrator, orgs| async move {
-        let first = orchestrator
-            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
-            .await?;
+async fn rollback_to_previous_restores_the_previous_deployment_from_its_record() -> TestResult {
+    with_orgs(&["previous"], |orchestrator, orgs| async move {
+        let mut request = fixture_request(&orgs[0], "web", "v1");
+        request.env.insert("MARKER".into(), "one".into());
+        let first = orchestrator.deploy(&request, &fast_run()).await?;
         let update = UpdateRequest {
             image_tag: Some("v2".into()),
+            env: env(&[("MARKER", "two")]),
             ..Default::default()
         };
         orchestrator
             .update(&first.service_name, &update, &fast_run())
             .await?;
-        orchestrator
+        let target = orchestrator.rollback_target(&first.service_name).await?;
+        assert_eq!(
+            target.deployment_id, first.deployment_id,
+            "the deployment it names"
+        );
+        let rolled = orchestrator
             .rollback(&first.service_name, &fast_run())
             .await?;
         let status = orchestrator.service_status(&first.service_name).await?;
         assert_eq!(
             status.deployment_id.as_deref(),
-            Some(first.deployment_id.as_str())
+            Some(rolled.deployment_id.as_str())
         );
-        assert_eq!(status.image.as_deref(), Some("swarmdeck-fixture:v1"));
-        assert_eq!(status.update.state, UpdateState::RollbackCompleted);
+        assert_eq!(status.image.as_deref(), Some(first.image.keep_tag.as_str()));
+        let definition = orchestrator.service_definition(&first.service_name).await?;
+        assert_eq!(
+            definition.env.get("MARKER").map(String::as_str),
+            Some("one")
+        );
         let history = orchestrator
             .deployment_history(&naming::service_name(&orgs[0], "web"))
             .await?;
-        assert_eq!(history[0].trigger, Trigger::RollbackPrevious);
+        assert_eq!(
+            history[0].trigger,
+            Trigger::RollbackPrevious {
+                deployment_id: Some(first.deployment_id.clone())
+            }
+        );
         assert_eq!(history[0].outcome, Outcome::Succeeded);
         let reconciled = orchestrator.reconcile_history(&first.service_name).await?;
         assert_eq!(
             reconciled[0].outcome,
             Outcome::Succeeded,
             "our own rollback is not the swarm's: {reconciled:#?}"
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// v1 and v2 succeed, v3 exits and the swarm rolls back to v2: "roll back" then restores v1 (it used to announce
+/// v1 and fail with the engine's "does not have a previous spec"), and pressed again says nothing is older.
+#[tokio::test]
+async fn rollback_after_an_automatic_rollback_restores_the_deployment_before_the_running_one(
+) -> TestResult {
+    with_orgs(&["afterauto"], |orchestrator, orgs| async move {
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &fast_run())
+            .await?;
+        let name = first.service_name.clone();
+        let to = |tag: &str| UpdateRequest {
+            image_tag: Some(tag.into()),
+            ..Default::default()
+        };
+        let second = orchestrator.update(&name, &to("v2"), &fast_run()).await?;
+        let failed = orchestrator
+            .update(&name, &to(swarmdeck_tests::FIXTURE_BROKEN), &fast_run())
+            .await;
+        assert!(
+            matches!(failed, Err(Error::RolledBackBySwarm { .. })),
+            "{failed:?}"
+        );
+        let status = orchestrator.service_status(&name).await?;
+        assert_eq!(
+            status.deployment_id.as_deref(),
+            Some(second.deployment_id.as_str())
+        );
+
+        let target = orchestrator.rollback_target(&name).await?;
+        assert_eq!(target.deployment_id, first.deployment_id);
+        let rolled = orchestrator.rollback(&name, &fast_run()).await?;
+        let status = orchestrator.service_status(&name).await?;
+        assert_eq!(
+            status.deployment_id.as_deref(),
+            Some(rolled.deployment_id.as_str())
+        );
+        assert_eq!(status.image.as_deref(), Some(first.image.keep_tag.as_str()));
+
+        let records = orchestrator.deployment_history(&name).await?.len();
+        let again = orchestrator.rollback(&name, &fast_run()).await;
+        match again {
+            Err(Error::NothingToRollBackTo { ref current, .. }) => {
+                assert_eq!(*current, first.deployment_id, "{again:?}")
+            }
+            other => panic!("expected nothing older, got {other:?}"),
+        }
+        assert_eq!(
+            orchestrator.deployment_history(&name).await?.len(),
+            records,
+            "a refused rollback wrote a record"
         );
         Ok(())
     })

@@ -2,6 +2,10 @@
 //! whose resources are labelled and removed when the test ends, passed or failed.
 
 pub mod app;
+pub mod proxy;
+pub mod scratch;
+
+pub use proxy::{CountingProxy, Fault};
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -58,6 +62,12 @@ pub async fn engine() -> TestResult<Orchestrator> {
     Ok(orchestrator)
 }
 
+/// An orchestrator over another connection to the engine (through a proxy, say), labelling what it creates as
+/// the suites do.
+pub fn orchestrator_on(docker: Docker) -> Orchestrator {
+    Orchestrator::new(docker).with_labels([(label::TEST.to_string(), TEST_LABEL_VALUE.to_string())])
+}
+
 /// A fresh organization id for one test: unique across processes and runs.
 pub fn org_id(name: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -77,8 +87,16 @@ where
     F: FnOnce(Orchestrator, Vec<String>) -> Fut,
     Fut: Future<Output = TestResult> + Send + 'static,
 {
+    with_org_ids(names.iter().map(|name| org_id(name)).collect(), body).await
+}
+
+/// [`with_orgs`] for organization ids the test chose itself (derived from [`org_id`] so runs never collide).
+pub async fn with_org_ids<F, Fut>(orgs: Vec<String>, body: F) -> TestResult
+where
+    F: FnOnce(Orchestrator, Vec<String>) -> Fut,
+    Fut: Future<Output = TestResult> + Send + 'static,
+{
     let orchestrator = engine().await?;
-    let orgs: Vec<String> = names.iter().map(|name| org_id(name)).collect();
     let outcome = tokio::spawn(body(orchestrator.clone(), orgs.clone())).await;
     // Services first, networks after: a service of one organization may hold another's network.
     for org in &orgs {
@@ -480,110 +498,4 @@ where
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-/// A unix-socket proxy in front of the engine that counts the HTTP requests passing through it, so a benchmark
-/// or test can state how many Docker calls an operation made.
-pub struct CountingProxy {
-    /// Socket path to connect bollard to.
-    pub socket: PathBuf,
-    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl CountingProxy {
-    /// Starts a proxy to the engine's unix socket (`/var/run/docker.sock`, or `DOCKER_HOST` when it is a unix
-    /// socket).
-    pub async fn start() -> TestResult<CountingProxy> {
-        let upstream = std::env::var("DOCKER_HOST")
-            .ok()
-            .and_then(|host| host.strip_prefix("unix://").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"));
-        let socket = std::env::temp_dir().join(format!(
-            "swarmdeck-proxy-{}-{}.sock",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        let listener = tokio::net::UnixListener::bind(&socket)?;
-        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = requests.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let upstream = upstream.clone();
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    let Ok(server) = tokio::net::UnixStream::connect(&upstream).await else {
-                        return;
-                    };
-                    let (mut client_read, mut client_write) = client.into_split();
-                    let (mut server_read, mut server_write) = server.into_split();
-                    let upload = async {
-                        let mut buffer = vec![0_u8; 64 * 1024];
-                        let mut at_line_start = true;
-                        loop {
-                            let n =
-                                match tokio::io::AsyncReadExt::read(&mut client_read, &mut buffer)
-                                    .await
-                                {
-                                    Ok(0) | Err(_) => break,
-                                    Ok(n) => n,
-                                };
-                            counter.fetch_add(
-                                count_request_lines(&buffer[..n], &mut at_line_start),
-                                Ordering::Relaxed,
-                            );
-                            if tokio::io::AsyncWriteExt::write_all(&mut server_write, &buffer[..n])
-                                .await
-                                .is_err()
-                            {
-                                break;
-                            }
-                        }
-                        let _ = tokio::io::AsyncWriteExt::shutdown(&mut server_write).await;
-                    };
-                    let download = tokio::io::copy(&mut server_read, &mut client_write);
-                    let _ = tokio::join!(upload, download);
-                });
-            }
-        });
-        Ok(CountingProxy {
-            socket,
-            requests,
-            task,
-        })
-    }
-
-    /// An engine connection through the proxy.
-    pub fn docker(&self) -> TestResult<Docker> {
-        Ok(Docker::connect_with_unix(
-            &self.socket.to_string_lossy(),
-            120,
-            bollard::API_DEFAULT_VERSION,
-        )?)
-    }
-
-    /// Requests seen so far.
-    pub fn requests(&self) -> usize {
-        self.requests.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for CountingProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-        let _ = std::fs::remove_file(&self.socket);
-    }
-}
-
-/// Counts HTTP request lines (`GET /…`, `POST /…`) starting a line in a client byte stream.
-fn count_request_lines(bytes: &[u8], at_line_start: &mut bool) -> usize {
-    const METHODS: [&[u8]; 4] = [b"GET /", b"POST /", b"DELETE /", b"PUT /"];
-    let mut count = 0;
-    for (index, byte) in bytes.iter().enumerate() {
-        if *at_line_start && METHODS.iter().any(|m| bytes[index..].starts_with(m)) {
-            count += 1;
-        }
-        *at_line_start = *byte == b'\n';
-    }
-    count
 }

@@ -33,8 +33,10 @@ export const commands = {
 	deploymentHistory: (service: string) => typedError<DeploymentRecord[], AppError>(__TAURI_INVOKE("deployment_history", { service })),
 	/**  Settles interrupted or outdated records from the swarm's state. */
 	reconcileHistory: (service: string) => typedError<DeploymentRecord[], AppError>(__TAURI_INVOKE("reconcile_history", { service })),
-	/**  Rolls back to the previous deployment. */
+	/**  Rolls back to the newest deployment that succeeded before the running one. */
 	rollback: (service: string, gate: HealthGate | null, progress: Channel<Progress>) => typedError<DeployOutcome, AppError>(__TAURI_INVOKE("rollback", { service, gate, progress })),
+	/**  The deployment "roll back to previous" would restore now, so the panel can name it before the click. */
+	rollbackTarget: (service: string) => typedError<DeploymentRecord, AppError>(__TAURI_INVOKE("rollback_target", { service })),
 	/**  Restores the full spec and exact image of a recorded deployment. */
 	rollbackTo: (service: string, deploymentId: string, gate: HealthGate | null, progress: Channel<Progress>) => typedError<DeployOutcome, AppError>(__TAURI_INVOKE("rollback_to", { service, deploymentId, gate, progress })),
 	/**  Creates the organization's network unless it exists. */
@@ -819,8 +821,10 @@ export type Topology = {
 export type Trigger = 
 /**  A deploy or update request. */
 { kind: "deploy" } | 
-/**  The swarm's native rollback to the previous spec. */
-{ kind: "rollback_previous" } | 
+/**  "Roll back to previous": the newest deployment that succeeded before the one running, from its record. */
+{ kind: "rollback_previous"; 
+/**  The deployment restored; null on records written before rollbacks were made from records. */
+deployment_id: string | null } | 
 /**  A rollback to a recorded deployment. */
 { kind: "rollback_to"; 
 /**  The deployment restored. */

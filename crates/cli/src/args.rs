@@ -34,7 +34,7 @@ pub enum Command {
     Update(UpdateArgs),
     /// Set the replica count of a service.
     Scale {
-        /// Swarm service name (`org-{org}-{slug}`).
+        /// Swarm service name (`org-{org}-{slug}`, each `-` of the organization id doubled).
         service: String,
         /// New replica count.
         replicas: u32,

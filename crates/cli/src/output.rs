@@ -289,7 +289,12 @@ fn outcome_text(outcome: Outcome) -> &'static str {
 fn trigger_text(trigger: &Trigger) -> String {
     match trigger {
         Trigger::Deploy => "deploy".to_string(),
-        Trigger::RollbackPrevious => "rollback".to_string(),
+        Trigger::RollbackPrevious {
+            deployment_id: Some(id),
+        } => format!("rollback to {id}"),
+        Trigger::RollbackPrevious {
+            deployment_id: None,
+        } => "rollback".to_string(),
         Trigger::RollbackTo { deployment_id } => format!("rollback to {deployment_id}"),
     }
 }

@@ -38,6 +38,18 @@ pub enum Error {
         name: String,
     },
 
+    /// An object with the name Swarmdeck needs belongs to someone else: another organization, or not to
+    /// Swarmdeck at all. Nothing was changed.
+    #[error("{kind} {name} {holder}; Swarmdeck will not touch it")]
+    NotOurs {
+        /// What kind of object (`service`, `network`, `deployment record`).
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// Whose it is, in words (`was not created by Swarmdeck`, `belongs to organization a-b (slug c)`).
+        holder: String,
+    },
+
     /// An organization network cannot be removed while services use it.
     #[error("network {network} is still used by {}: remove them first", services.join(", "))]
     NetworkInUse {
@@ -81,6 +93,16 @@ pub enum Error {
         rolled_back: bool,
     },
 
+    /// The health check could not reach a verdict (the engine did not answer); the deployment is recorded as
+    /// interrupted and reconcile settles it from what runs.
+    #[error("the health check of {service} could not reach a verdict: {reason}; recorded as interrupted (`swarmdeck reconcile {service}` settles it)")]
+    GateInterrupted {
+        /// The service's name.
+        service: String,
+        /// Why no verdict was reached.
+        reason: String,
+    },
+
     /// The swarm's own failure action rolled the update back.
     #[error("the swarm rolled back the update of {service}: {message}")]
     RolledBackBySwarm {
@@ -97,6 +119,24 @@ pub enum Error {
         service: String,
         /// The deployment now in the spec.
         by: String,
+    },
+
+    /// Other writers kept changing the service while this change was being written; nothing of it was written.
+    #[error("{service} kept changing while this change was written ({attempts} attempts); read it again and retry")]
+    Conflict {
+        /// The service's name.
+        service: String,
+        /// Writes tried, each against the version read just before.
+        attempts: u32,
+    },
+
+    /// "Roll back to previous" found no deployment that succeeded before the one running.
+    #[error("{service} has no successful deployment older than {current} to roll back to")]
+    NothingToRollBackTo {
+        /// The service's name.
+        service: String,
+        /// The deployment running now (or the one it restored, for a rollback).
+        current: String,
     },
 
     /// The caller cancelled the operation; whatever it had started was cleaned up.

@@ -7,11 +7,20 @@ use bollard::models::{Service, TaskState};
 use bollard::query_parameters::{ListContainersOptions, ListTasksOptions};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
+use tracing::warn;
 
 use crate::error::Result;
 use crate::model::{HealthGate, TaskHealth, TaskInfo, UpdateState, UpdateStatus};
 use crate::naming::label;
+use crate::retry::Backoff;
 use crate::Orchestrator;
+
+/// Waits between health check reads that failed transiently.
+const READ_BACKOFF: Backoff = Backoff {
+    initial: Duration::from_millis(250),
+    max_delay: Duration::from_secs(4),
+    attempts: u32::MAX,
+};
 
 /// Where progress of a long call goes; the app forwards it to the UI, the CLI prints it.
 pub type ProgressSender = UnboundedSender<Progress>;
@@ -72,8 +81,6 @@ pub(crate) enum Expect {
     Create,
     /// An update of an existing service.
     Update,
-    /// The swarm's native rollback.
-    NativeRollback,
 }
 
 /// The gate's verdict.
@@ -87,6 +94,8 @@ pub(crate) enum Verdict {
     Superseded(String),
     /// Tasks failed or turned unhealthy, or the deadline passed.
     Unhealthy(String),
+    /// The engine could not be read long enough to judge; nobody knows yet how the deployment went.
+    Interrupted(String),
 }
 
 impl Orchestrator {
@@ -104,8 +113,30 @@ impl Orchestrator {
         let mut healthy_since: Option<Instant> = None;
         let mut last_update: Option<UpdateStatus> = None;
         let mut seen: HashMap<String, (String, String, TaskHealth)> = HashMap::new();
+        let mut failed_reads = 0;
         loop {
-            let service = self.docker.inspect_service(service_id, None).await?;
+            let (service, tasks) = match self.observe(service_id).await {
+                Ok(observed) => {
+                    failed_reads = 0;
+                    observed
+                }
+                // A busy or restarting engine is no verdict: look again, backing off, until the gate's deadline.
+                Err(error) if error.is_transient() => {
+                    failed_reads += 1;
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Ok(Verdict::Interrupted(format!(
+                            "the engine did not answer the health check before its deadline ({:?}): {error}",
+                            gate.timeout
+                        )));
+                    }
+                    warn!(%service_id, attempt = failed_reads, %error, "health check read failed; retrying");
+                    let backoff = READ_BACKOFF.delay(failed_reads);
+                    tokio::time::sleep(backoff.min(deadline.saturating_duration_since(now))).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             let update = crate::service::update_status(&service);
             if last_update.as_ref() != Some(&update) {
                 options.send(Progress::Update {
@@ -116,13 +147,11 @@ impl Orchestrator {
             let live = service.spec.as_ref().and_then(crate::spec::deployment_of);
             if live.as_deref() != Some(deployment_id) {
                 let message = update.message.clone().unwrap_or_default();
-                return Ok(
-                    if update.state.is_rollback() && expect != Expect::NativeRollback {
-                        Verdict::RolledBackBySwarm(message)
-                    } else {
-                        Verdict::Superseded(live.unwrap_or_default())
-                    },
-                );
+                return Ok(if update.state.is_rollback() {
+                    Verdict::RolledBackBySwarm(message)
+                } else {
+                    Verdict::Superseded(live.unwrap_or_default())
+                });
             }
             match update.state {
                 UpdateState::Paused | UpdateState::RollbackPaused => {
@@ -145,10 +174,8 @@ impl Orchestrator {
                     matches!(update.state, UpdateState::None | UpdateState::Completed)
                 }
                 Expect::Update => update.state == UpdateState::Completed,
-                Expect::NativeRollback => update.state == UpdateState::RollbackCompleted,
             };
             let desired = desired_replicas(&service);
-            let tasks = self.task_infos(service_id).await?;
             // One poll is one simultaneous snapshot; within it the new tasks are reported before the old ones,
             // so a reader replaying the events sees what was already running when an old task was told to stop.
             let is_new = |task: &TaskInfo| task.deployment_id.as_deref() == Some(deployment_id);
@@ -215,6 +242,13 @@ impl Orchestrator {
             )
             .await;
         }
+    }
+
+    /// The service and its tasks, read together for one look of the gate.
+    async fn observe(&self, service_id: &str) -> Result<(Service, Vec<TaskInfo>)> {
+        let service = self.docker.inspect_service(service_id, None).await?;
+        let tasks = self.task_infos(service_id).await?;
+        Ok((service, tasks))
     }
 
     /// A service's tasks with their container health, newest first.

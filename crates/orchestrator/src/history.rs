@@ -3,18 +3,18 @@
 //! The config's data is the record as it started (spec snapshot, image, trigger); its labels carry the outcome,
 //! because configs are immutable except for their labels. Every client of the swarm sees the same history.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use base64::Engine as _;
 use bollard::models::{Config, ConfigSpec};
-use bollard::query_parameters::ListConfigsOptions;
+use bollard::query_parameters::{ListConfigsOptions, ListTasksOptions};
 use tracing::{info, warn};
 
 use crate::error::{Error, Result};
 use crate::model::{DeploymentRecord, Outcome, Trigger, UpdateState};
 use crate::naming::{self, label, MANAGED_BY};
-use crate::Orchestrator;
+use crate::{ownership, Orchestrator};
 
 /// Deployments kept per service.
 pub const HISTORY_LIMIT: usize = 10;
@@ -59,6 +59,35 @@ impl Orchestrator {
         }
     }
 
+    /// Writes an in-progress record of ours again with new data (configs are immutable), keeping its name.
+    pub(crate) async fn rewrite_record(
+        &self,
+        record: &DeploymentRecord,
+        lease: Duration,
+    ) -> Result<()> {
+        let name = naming::record_config_name(&record.deployment_id);
+        let config = self.docker.inspect_config(&name).await?;
+        let labels = config.spec.as_ref().and_then(|s| s.labels.as_ref());
+        ownership::record_owner(&name, labels, Some(&record.service_name))?;
+        self.docker.delete_config(&name).await?;
+        self.begin_record(record, lease).await
+    }
+
+    /// Refuses a deployment id that a record (of any service) already holds. [`Self::begin_record`] claims ids
+    /// atomically; this earlier look only keeps a reused id from creating or tagging anything first.
+    pub(crate) async fn check_deployment_id_free(&self, deployment_id: &str) -> Result<()> {
+        match self
+            .docker
+            .inspect_config(&naming::record_config_name(deployment_id))
+            .await
+            .map_err(Error::from)
+        {
+            Ok(_) => Err(Error::DeploymentIdTaken(deployment_id.to_string())),
+            Err(error) if error.is_not_found() => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Sets a record's outcome; the record's data stays as written.
     pub(crate) async fn finish_record(
         &self,
@@ -69,6 +98,8 @@ impl Orchestrator {
         let name = naming::record_config_name(deployment_id);
         for _ in 0..5 {
             let config = self.docker.inspect_config(&name).await?;
+            let labels = config.spec.as_ref().and_then(|s| s.labels.as_ref());
+            ownership::record_owner(&name, labels, None)?;
             let version = config.version.as_ref().and_then(|v| v.index).unwrap_or(0);
             let mut spec = config.spec.unwrap_or_default();
             let labels = spec.labels.get_or_insert_with(HashMap::new);
@@ -107,25 +138,23 @@ impl Orchestrator {
     /// The service's recorded deployments, newest first. In-progress records whose writer is gone read as
     /// `interrupted`.
     #[tracing::instrument(skip(self), err(Debug))]
+    ///
+    /// Ordered by when the swarm created each record, not by the `started_at` a client wrote: a client with a
+    /// skewed clock can neither reorder the history nor push the live record out of it.
     pub async fn deployment_history(&self, service_name: &str) -> Result<Vec<DeploymentRecord>> {
-        let mut records: Vec<DeploymentRecord> = self
+        let stamped: Vec<(SwarmStamp, DeploymentRecord)> = self
             .history_configs(service_name)
             .await?
             .iter()
             .filter_map(|config| match decode_record(config) {
-                Ok(record) => Some(record),
+                Ok(record) => Some((swarm_stamp(config), record)),
                 Err(error) => {
                     warn!(%error, "skipping an unreadable deployment record");
                     None
                 }
             })
             .collect();
-        records.sort_by(|a, b| {
-            b.started_at
-                .cmp(&a.started_at)
-                .then_with(|| b.deployment_id.cmp(&a.deployment_id))
-        });
-        Ok(records)
+        Ok(newest_first(stamped))
     }
 
     /// One recorded deployment.
@@ -160,10 +189,37 @@ impl Orchestrator {
             .await?)
     }
 
-    /// Drops records beyond the newest [`HISTORY_LIMIT`] and releases their images.
+    /// Drops records beyond the newest [`HISTORY_LIMIT`] and releases their images, except records the service
+    /// still depends on: the live one, any in progress, and any whose pinned image the live spec or a task of
+    /// the service names (a rollback to the oldest record runs on that record's tag; a reschedule needs it).
     pub(crate) async fn prune_history(&self, service_name: &str) -> Result<()> {
         let history = self.deployment_history(service_name).await?;
-        for record in history.iter().skip(HISTORY_LIMIT) {
+        if history.len() <= HISTORY_LIMIT {
+            return Ok(());
+        }
+        let mut live = None;
+        let mut referenced: HashSet<String> = HashSet::new();
+        if let Some(service) = self.find_service(service_name).await? {
+            let spec = service.spec.as_ref();
+            live = spec.and_then(crate::spec::deployment_of);
+            referenced.extend(spec.and_then(image_of_spec));
+            let filters = HashMap::from([(
+                "service".to_string(),
+                vec![service.id.clone().unwrap_or_default()],
+            )]);
+            let tasks = self
+                .docker
+                .list_tasks(Some(ListTasksOptions {
+                    filters: Some(filters),
+                }))
+                .await?;
+            referenced.extend(
+                tasks
+                    .into_iter()
+                    .filter_map(|task| task.spec?.container_spec?.image),
+            );
+        }
+        for record in prunable(&history, live.as_deref(), &referenced) {
             self.delete_record(record).await?;
         }
         Ok(())
@@ -198,16 +254,11 @@ impl Orchestrator {
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn reconcile_history(&self, service_name: &str) -> Result<Vec<DeploymentRecord>> {
         let history = self.deployment_history(service_name).await?;
-        let service = match self
-            .docker
-            .inspect_service(service_name, None)
-            .await
-            .map_err(Error::from)
-        {
-            Ok(service) => service,
-            Err(error) if error.is_not_found() => return Ok(history),
-            Err(error) => return Err(error),
+        let Some(service) = self.find_service(service_name).await? else {
+            return Ok(history);
         };
+        let labels = service.spec.as_ref().and_then(|s| s.labels.as_ref());
+        ownership::service_owner(service_name, labels, None)?;
         let live = service.spec.as_ref().and_then(crate::spec::deployment_of);
         let update = crate::service::update_status(&service);
         let (running, desired) = self.replica_counts(service_name).await?;
@@ -223,12 +274,16 @@ impl Orchestrator {
                     _ if running >= desired => Some((Outcome::Succeeded, None)),
                     _ => None,
                 },
-                // A native rollback of ours leaves the previous deployment's id in the spec by design.
+                // Rollbacks to previous recorded before they were made from records were the swarm's native
+                // rollback, which leaves the previous deployment's id in the spec by design.
                 Outcome::Interrupted | Outcome::Succeeded
                     if newest
                         && !is_live
                         && update.state.is_rollback()
-                        && record.trigger != Trigger::RollbackPrevious =>
+                        && record.trigger
+                            != (Trigger::RollbackPrevious {
+                                deployment_id: None,
+                            }) =>
                 {
                     Some((Outcome::RolledBackBySwarm, update.message.clone()))
                 }
@@ -265,6 +320,102 @@ impl Orchestrator {
             })
             .unwrap_or((0, 0)))
     }
+}
+
+/// When the swarm created a record, read from the manager's clock; the version index breaks ties.
+type SwarmStamp = (Option<chrono::DateTime<chrono::FixedOffset>>, u64);
+
+fn swarm_stamp(config: &Config) -> SwarmStamp {
+    let created = config
+        .created_at
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok());
+    let index = config.version.as_ref().and_then(|v| v.index).unwrap_or(0);
+    (created, index)
+}
+
+fn newest_first(mut stamped: Vec<(SwarmStamp, DeploymentRecord)>) -> Vec<DeploymentRecord> {
+    stamped.sort_by(|(a, ra), (b, rb)| {
+        b.cmp(a)
+            .then_with(|| rb.deployment_id.cmp(&ra.deployment_id))
+    });
+    stamped.into_iter().map(|(_, record)| record).collect()
+}
+
+/// The image reference a service spec runs.
+fn image_of_spec(spec: &bollard::models::ServiceSpec) -> Option<String> {
+    spec.task_template
+        .as_ref()?
+        .container_spec
+        .as_ref()?
+        .image
+        .clone()
+}
+
+/// Records beyond the newest [`HISTORY_LIMIT`] that nothing depends on any more.
+fn prunable<'a>(
+    history: &'a [DeploymentRecord],
+    live: Option<&str>,
+    referenced: &HashSet<String>,
+) -> Vec<&'a DeploymentRecord> {
+    let in_progress: HashSet<&str> = history
+        .iter()
+        .filter(|record| record.outcome == Outcome::InProgress)
+        .flat_map(|record| {
+            [
+                record.definition.image.as_str(),
+                record.image.keep_tag.as_str(),
+            ]
+        })
+        .collect();
+    let names = |keep_tag: &str, reference: &str| {
+        reference == keep_tag
+            || reference
+                .strip_prefix(keep_tag)
+                .is_some_and(|rest| rest.starts_with('@'))
+    };
+    history
+        .iter()
+        .skip(HISTORY_LIMIT)
+        .filter(|record| {
+            let tag = record.image.keep_tag.as_str();
+            Some(record.deployment_id.as_str()) != live
+                && record.outcome != Outcome::InProgress
+                && !referenced.iter().any(|r| names(tag, r))
+                && !in_progress.iter().any(|r| names(tag, r))
+        })
+        .collect()
+}
+
+/// Where "roll back to previous" stands: at the running deployment, or, when that was itself a roll back to
+/// previous, at the deployment it restored, so that pressing again goes one further back.
+pub(crate) fn rollback_position<'a>(history: &'a [DeploymentRecord], live: &'a str) -> &'a str {
+    let restored = history
+        .iter()
+        .find(|record| record.deployment_id == live)
+        .and_then(|record| match &record.trigger {
+            Trigger::RollbackPrevious {
+                deployment_id: Some(restored),
+            } => Some(restored.as_str()),
+            _ => None,
+        });
+    restored.unwrap_or(live)
+}
+
+/// The newest deployment that succeeded before the [`rollback_position`]; none when nothing older succeeded
+/// (or the position fell out of the history).
+pub(crate) fn previous_successful<'a>(
+    history: &'a [DeploymentRecord],
+    live: &str,
+) -> Option<&'a DeploymentRecord> {
+    let position = rollback_position(history, live);
+    let index = history
+        .iter()
+        .position(|record| record.deployment_id == position)?;
+    history
+        .iter()
+        .skip(index + 1)
+        .find(|record| record.outcome == Outcome::Succeeded)
 }
 
 fn decode_record(config: &Config) -> Result<DeploymentRecord> {
@@ -391,6 +542,134 @@ mod tests {
             (label::LEASE_UNTIL.to_string(), far),
         ]);
         assert!(writer_alive(&remote));
+    }
+
+    fn record(id: &str, outcome: Outcome, trigger: Trigger) -> DeploymentRecord {
+        let definition = crate::validate::deploy_request(
+            &crate::model::DeployRequest {
+                org_id: "acme".into(),
+                slug: "web".into(),
+                service_id: None,
+                deployment_id: None,
+                image_name: "app".into(),
+                image_tag: "v1".into(),
+                resources: Default::default(),
+                env: Default::default(),
+                internal_port: None,
+                replicas: 1,
+                health_check: None,
+                endpoint_mode: Default::default(),
+                update_policy: None,
+            },
+            id,
+        )
+        .expect("a valid request");
+        DeploymentRecord {
+            deployment_id: id.into(),
+            service_name: "org-acme-web".into(),
+            started_at: String::new(),
+            finished_at: None,
+            outcome,
+            reason: None,
+            trigger,
+            definition,
+            image: crate::model::ResolvedImage {
+                requested: "app:v1".into(),
+                image_id: "sha256:0".into(),
+                digest_ref: None,
+                keep_tag: naming::keep_tag("app", id),
+            },
+            disk: crate::model::DiskEnforcement::Enforced,
+        }
+    }
+
+    fn back_to(id: &str) -> Trigger {
+        Trigger::RollbackPrevious {
+            deployment_id: Some(id.into()),
+        }
+    }
+
+    #[test]
+    fn roll_back_to_previous_skips_what_the_swarm_undid_and_walks_back_when_pressed_again() {
+        use Outcome::*;
+        // Newest first: v3 exited and the swarm restored v2, which runs.
+        let mut history = vec![
+            record("v3", RolledBackBySwarm, Trigger::Deploy),
+            record("v2", Succeeded, Trigger::Deploy),
+            record("v1", Succeeded, Trigger::Deploy),
+        ];
+        let target = previous_successful(&history, "v2").map(|r| r.deployment_id.as_str());
+        assert_eq!(target, Some("v1"));
+        // The rollback ran as r1, restoring v1; pressed again there is nothing older.
+        history.insert(0, record("r1", Succeeded, back_to("v1")));
+        assert_eq!(previous_successful(&history, "r1"), None);
+        assert_eq!(rollback_position(&history, "r1"), "v1");
+    }
+
+    #[test]
+    fn pressing_roll_back_again_goes_one_further_back() {
+        use Outcome::*;
+        let mut history = vec![
+            record("v3", Succeeded, Trigger::Deploy),
+            record("v2", FailedHealthCheck, Trigger::Deploy),
+            record("v1", Succeeded, Trigger::Deploy),
+            record("v0", Succeeded, Trigger::Deploy),
+        ];
+        let first = previous_successful(&history, "v3").map(|r| r.deployment_id.clone());
+        assert_eq!(
+            first.as_deref(),
+            Some("v1"),
+            "a failed deployment is never a target"
+        );
+        history.insert(0, record("r1", Succeeded, back_to("v1")));
+        let second = previous_successful(&history, "r1").map(|r| r.deployment_id.clone());
+        assert_eq!(second.as_deref(), Some("v0"));
+        // A rollback to a chosen record is a deployment like any: previous is what ran before it.
+        history.insert(
+            0,
+            record(
+                "t1",
+                Succeeded,
+                Trigger::RollbackTo {
+                    deployment_id: "v0".into(),
+                },
+            ),
+        );
+        let after_to = previous_successful(&history, "t1").map(|r| r.deployment_id.clone());
+        assert_eq!(after_to.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn pruning_keeps_the_live_the_in_progress_and_the_referenced_records() {
+        let mut history: Vec<DeploymentRecord> = (0..14)
+            .rev()
+            .map(|n| record(&format!("d{n}"), Outcome::Succeeded, Trigger::Deploy))
+            .collect();
+        // d0 is the oldest; d1 runs (restored by a rollback whose spec names d1's tag), d2 is in progress
+        // somewhere, d3's tag is on a task.
+        history[11].outcome = Outcome::InProgress;
+        let referenced = HashSet::from([format!("{}@sha256:abc", naming::keep_tag("app", "d3"))]);
+        let pruned: Vec<&str> = prunable(&history, Some("d1"), &referenced)
+            .into_iter()
+            .map(|r| r.deployment_id.as_str())
+            .collect();
+        assert_eq!(pruned, vec!["d0"]);
+    }
+
+    #[test]
+    fn history_is_ordered_by_the_swarms_stamps_not_the_clients_clock() {
+        let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok();
+        let mut skewed = record("skewed", Outcome::Succeeded, Trigger::Deploy);
+        skewed.started_at = "1999-01-01T00:00:00Z".into();
+        let mut early = record("early", Outcome::Succeeded, Trigger::Deploy);
+        early.started_at = "2099-01-01T00:00:00Z".into();
+        let ordered = newest_first(vec![
+            ((at("2026-12-01T08:00:00.5Z"), 10), early),
+            // Go trims trailing zeros: compared as text this would sort before the one above.
+            ((at("2026-12-01T08:00:00.51Z"), 12), skewed),
+        ]);
+        let ids: Vec<&str> = ordered.iter().map(|r| r.deployment_id.as_str()).collect();
+        assert_eq!(ids, vec!["skewed", "early"]);
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::naming;
 use crate::Orchestrator;
 
 impl Orchestrator {
-    /// Finds the image (pulling it when absent), and tags it for this deployment so it stays restorable.
+    /// Finds the image (pulling it when absent) and names the tag that will pin it for this deployment. Nothing
+    /// is tagged yet: [`Orchestrator::pin_image`] does that once the deployment's record has claimed its id, so a
+    /// reused id can never re-point another deployment's tag.
     pub(crate) async fn resolve_image(
         &self,
         requested: &str,
@@ -40,23 +42,31 @@ impl Orchestrator {
             .find(|digest| digest.split('@').next() == Some(repository))
             .or_else(|| digests.first())
             .cloned();
-        let keep_tag = naming::keep_tag(repository, deployment_id);
-        self.docker
-            .tag_image(
-                &image_id,
-                Some(TagImageOptions {
-                    repo: Some(repository.to_string()),
-                    tag: Some(naming::keep_tag_suffix(deployment_id)),
-                }),
-            )
-            .await?;
-        debug!(%requested, %image_id, %keep_tag, "image pinned");
         Ok(ResolvedImage {
             requested: requested.to_string(),
             image_id,
             digest_ref,
-            keep_tag,
+            keep_tag: naming::keep_tag(repository, deployment_id),
         })
+    }
+
+    /// Tags the resolved image with the deployment's keep tag so it stays restorable.
+    pub(crate) async fn pin_image(&self, image: &ResolvedImage) -> Result<()> {
+        let (repository, tag) = image
+            .keep_tag
+            .rsplit_once(':')
+            .unwrap_or((image.keep_tag.as_str(), "latest"));
+        self.docker
+            .tag_image(
+                &image.image_id,
+                Some(TagImageOptions {
+                    repo: Some(repository.to_string()),
+                    tag: Some(tag.to_string()),
+                }),
+            )
+            .await?;
+        debug!(image_id = %image.image_id, keep_tag = %image.keep_tag, "image pinned");
+        Ok(())
     }
 
     async fn pull(&self, reference: &str) -> Result<()> {

@@ -16,6 +16,7 @@ mod logs;
 pub mod model;
 pub mod naming;
 mod network;
+mod ownership;
 pub mod retry;
 mod service;
 pub mod spec;

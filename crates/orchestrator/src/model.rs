@@ -535,8 +535,13 @@ pub enum Outcome {
 pub enum Trigger {
     /// A deploy or update request.
     Deploy,
-    /// The swarm's native rollback to the previous spec.
-    RollbackPrevious,
+    /// "Roll back to previous": the newest deployment that succeeded before the one running, restored from
+    /// its record.
+    RollbackPrevious {
+        /// The deployment restored; absent on records written before rollbacks were made from records.
+        #[serde(default)]
+        deployment_id: Option<String>,
+    },
     /// A rollback to a recorded deployment.
     RollbackTo {
         /// The deployment restored.

@@ -44,9 +44,43 @@ pub mod label {
     pub const TEST: &str = "io.swarmdeck.test";
 }
 
-/// Swarm service name of an organization's service; unique across organizations.
+/// Swarm service name of an organization's service: `org-{org}-{slug}` with every `-` of the organization id
+/// doubled, so that no two (organization, slug) pairs share a name.
+///
+/// Organization ids and slugs are RFC 1123 labels, so the id ends and the slug starts with a letter or digit:
+/// the separator is the only run of exactly one `-` after the prefix that is not inside the slug, and the
+/// name reads back with [`parse_service_name`]. Organizations without a `-` keep the plain `org-acme-web`.
 pub fn service_name(org_id: &str, slug: &str) -> String {
+    format!("org-{}-{slug}", org_id.replace('-', "--"))
+}
+
+/// The name Swarmdeck gave services before names were made unambiguous (`org-{org}-{slug}` as is). Such a
+/// service keeps working when its labels name exactly this organization and slug.
+pub fn legacy_service_name(org_id: &str, slug: &str) -> String {
     format!("org-{org_id}-{slug}")
+}
+
+/// The (organization, slug) pair a [`service_name`] was made from, if it is one.
+pub fn parse_service_name(name: &str) -> Option<(String, String)> {
+    let rest = name.strip_prefix("org-")?;
+    let bytes = rest.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'-' {
+            let run = bytes[index..].iter().take_while(|b| **b == b'-').count();
+            if run % 2 == 1 {
+                // An odd run: all but its last dash are the id's own, the last one separates.
+                let split = index + run - 1;
+                let org = rest[..split].replace("--", "-");
+                let slug = rest[split + 1..].to_string();
+                return (service_name(&org, &slug) == name).then_some((org, slug));
+            }
+            index += run;
+        } else {
+            index += 1;
+        }
+    }
+    None
 }
 
 /// Name of an organization's overlay network.
@@ -74,4 +108,72 @@ pub fn new_deployment_id() -> String {
     let now = chrono::Utc::now();
     let suffix: u32 = rand::random();
     format!("{}-{:08x}", now.format("%Y%m%d%H%M%S%3f"), suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// RFC 1123 labels as the validators accept them, consecutive dashes included.
+    fn label(max: usize) -> impl Strategy<Value = String> {
+        proptest::string::string_regex(&format!("[a-z0-9]([a-z0-9-]{{0,{}}}[a-z0-9])?", max - 2))
+            .expect("a valid regex")
+    }
+
+    #[test]
+    fn the_pair_that_used_to_collide_gets_two_names() {
+        assert_eq!(
+            legacy_service_name("a", "b-c"),
+            legacy_service_name("a-b", "c")
+        );
+        assert_eq!(service_name("a", "b-c"), "org-a-b-c");
+        assert_eq!(service_name("a-b", "c"), "org-a--b-c");
+        assert_eq!(service_name("acme", "web"), "org-acme-web");
+    }
+
+    #[test]
+    fn names_read_back_into_their_pair() {
+        assert_eq!(
+            parse_service_name("org-a--b-c"),
+            Some(("a-b".into(), "c".into()))
+        );
+        assert_eq!(
+            parse_service_name("org-a-b--c"),
+            Some(("a".into(), "b--c".into()))
+        );
+        assert_eq!(
+            parse_service_name("org-a----b-c"),
+            Some(("a--b".into(), "c".into()))
+        );
+        assert_eq!(parse_service_name("org-abc"), None);
+        assert_eq!(parse_service_name("web"), None);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// One-to-one: every name reads back into exactly the pair it was made from, so no two pairs share it.
+        #[test]
+        fn the_service_name_mapping_is_one_to_one(org in label(24), slug in label(30)) {
+            let name = service_name(&org, &slug);
+            prop_assert_eq!(parse_service_name(&name), Some((org, slug)));
+        }
+
+        /// The family that collided before: (x, y-z) against (x-y, z).
+        #[test]
+        fn a_dash_moved_between_org_and_slug_changes_the_name(
+            x in label(8), y in label(8), z in label(8),
+        ) {
+            let moved = (format!("{x}-{y}"), z.clone());
+            prop_assert_ne!(service_name(&x, &format!("{y}-{z}")), service_name(&moved.0, &moved.1));
+        }
+
+        #[test]
+        fn network_names_are_one_to_one(a in label(24), b in label(24)) {
+            prop_assume!(a != b);
+            prop_assert_ne!(network_name(&a), network_name(&b));
+        }
+    }
 }

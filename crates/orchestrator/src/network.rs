@@ -49,6 +49,12 @@ impl Orchestrator {
                 if let Some(existing) = self.find_org_network(org_id).await? {
                     return Ok(org_network(existing, false));
                 }
+                // Engines that refuse duplicate names: the name is held by a network that is not this org's.
+                return Err(Error::NotOurs {
+                    kind: "network",
+                    name,
+                    holder: format!("exists without Swarmdeck's labels for organization {org_id}"),
+                });
             }
             Err(error) => return Err(error),
         }
@@ -179,16 +185,11 @@ impl Orchestrator {
         Ok(self.docker.list_services(Some(options)).await?)
     }
 
-    /// One managed service with its replica counts, by exact name, in one call (the engine's name filter
-    /// matches substrings, so the exact name is checked here).
+    /// One service with its replica counts, by exact name, in one call (the engine's name filter matches
+    /// substrings, so the exact name is checked here). Whose it is, is the caller's to check: a service of that
+    /// name that is not ours must be refused by name, not reported missing.
     pub(crate) async fn find_with_status(&self, service_name: &str) -> Result<Option<Service>> {
-        let filters = HashMap::from([
-            (
-                "label".to_string(),
-                vec![format!("{}={MANAGED_BY}", label::MANAGED_BY)],
-            ),
-            ("name".to_string(), vec![service_name.to_string()]),
-        ]);
+        let filters = HashMap::from([("name".to_string(), vec![service_name.to_string()])]);
         let options = ListServicesOptions {
             filters: Some(filters),
             status: Some(true),

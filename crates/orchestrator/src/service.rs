@@ -13,7 +13,7 @@ use crate::model::{
     ServiceStatus, Trigger, UpdateRequest, UpdateState, UpdateStatus,
 };
 use crate::naming::{self, label};
-use crate::{spec, validate, Orchestrator};
+use crate::{ownership, spec, validate, Orchestrator};
 
 /// Attempts at a spec write refused for a stale version before giving up.
 const OUT_OF_SEQUENCE_ATTEMPTS: u32 = 5;
@@ -37,8 +37,13 @@ impl Orchestrator {
             .clone()
             .unwrap_or_else(naming::new_deployment_id);
         let definition = validate::deploy_request(request, &deployment_id)?;
-        self.apply(definition, deployment_id, Trigger::Deploy, options)
-            .await
+        self.apply(
+            Change::Whole(definition),
+            deployment_id,
+            Trigger::Deploy,
+            options,
+        )
+        .await
     }
 
     /// Changes some fields of a running service and rolls the change out.
@@ -55,38 +60,16 @@ impl Orchestrator {
             .unwrap_or_else(naming::new_deployment_id);
         validate::deployment_id_rules(&deployment_id)?;
         let service = self.inspect_ours(service_name).await?;
-        let mut definition = current_definition(service_name, &service)?;
-        if request.image_name.is_some() || request.image_tag.is_some() {
-            let current_name = crate::images::repository_of(&definition.image).to_string();
-            let name = request.image_name.clone().unwrap_or(current_name);
-            let tag = match &request.image_tag {
-                Some(tag) => tag.clone(),
-                None => current_tag(&definition.image).ok_or_else(|| {
-                    Error::invalid(
-                        "image_tag",
-                        "the current image has no tag to keep: give one",
-                    )
-                })?,
-            };
-            definition.image = validate::image_reference(&name, &tag)?;
-        }
-        if let Some(env) = &request.env {
-            definition.env = env.clone();
-        }
-        if let Some(resources) = &request.resources {
-            definition.resources = resources.clone();
-        }
-        if let Some(replicas) = request.replicas {
-            definition.replicas = replicas;
-        }
-        if let Some(check) = &request.health_check {
-            definition.health_check = check.clone();
-        }
-        if let Some(policy) = &request.update_policy {
-            definition.update_policy = policy.clone();
-        }
-        validate::definition(&definition)?;
-        self.apply(definition, deployment_id, Trigger::Deploy, options)
+        // Checked here against what runs, so a bad field is refused before anything is written; applied again
+        // to whatever runs when the spec is written.
+        let current = current_definition(service_name, &service)?;
+        merge_update(current.clone(), request)?;
+        let change = Change::Fields {
+            org_id: current.org_id,
+            slug: current.slug,
+            request,
+        };
+        self.apply(change, deployment_id, Trigger::Deploy, options)
             .await
     }
 
@@ -99,81 +82,71 @@ impl Orchestrator {
         deployment_id: &str,
         options: &RunOptions,
     ) -> Result<DeployOutcome> {
+        self.inspect_ours(service_name).await?;
         let record = self.deployment_record(service_name, deployment_id).await?;
-        let mut definition = record.definition.clone();
-        definition.image = record.image.pinned().to_string();
         let trigger = Trigger::RollbackTo {
             deployment_id: deployment_id.to_string(),
         };
-        self.apply(definition, naming::new_deployment_id(), trigger, options)
-            .await
+        self.restore(&record, trigger, options).await
     }
 
-    /// The swarm's native rollback to the spec before the last write, recorded as a deployment.
-    ///
-    /// When the last write was a scale, the swarm's previous spec is the same deployment at another size;
-    /// rolling back then restores the previous recorded deployment instead, as the user means.
+    /// "Roll back to previous": restores, from our records, the newest deployment that succeeded before the one
+    /// running now, with its full spec. Pressed again it goes one further back; the swarm's own previous spec
+    /// plays no part (after a failed update it is the failed spec).
     #[tracing::instrument(skip(self, options), err(Debug))]
     pub async fn rollback(
         &self,
         service_name: &str,
         options: &RunOptions,
     ) -> Result<DeployOutcome> {
-        let service = self.inspect_ours(service_name).await?;
-        let spec = service.spec.clone().unwrap_or_default();
-        let live = spec::deployment_of(&spec).unwrap_or_default();
-        let history = self.deployment_history(service_name).await?;
-        let previous = history
-            .iter()
-            .skip_while(|record| record.deployment_id != live)
-            .skip(1)
-            .find(|record| matches!(record.outcome, Outcome::Succeeded | Outcome::Superseded))
-            .cloned()
-            .ok_or_else(|| Error::NotFound {
-                kind: "previous deployment",
-                name: service_name.to_string(),
-            })?;
-        if last_write(&spec) == Some(LastWrite::Scale) {
-            return self
-                .rollback_to(service_name, &previous.deployment_id, options)
-                .await;
-        }
-        let service_id = service.id.clone().unwrap_or_default();
-        let mut record = previous.clone();
-        record.deployment_id = naming::new_deployment_id();
-        record.started_at = crate::history::now_rfc3339();
-        record.finished_at = None;
-        record.reason = None;
-        record.outcome = Outcome::InProgress;
-        record.trigger = Trigger::RollbackPrevious;
-        self.begin_record(&record, lease(&record.definition, options))
-            .await?;
+        let target = self.rollback_target(service_name).await?;
         options.phase(format!(
-            "rolling {service_name} back to deployment {}",
-            previous.deployment_id
+            "rolling {service_name} back to deployment {} ({}, started {})",
+            target.deployment_id, target.image.requested, target.started_at
         ));
-        let written = self
-            .write_with_retry(&service_id, |_| None, Some("previous"))
-            .await;
-        if let Err(error) = written {
-            self.finish_record(
-                &record.deployment_id,
-                Outcome::Failed,
-                Some(&error.to_string()),
-            )
-            .await?;
-            return Err(error);
-        }
-        let verdict = self
-            .judge(
-                &service_id,
-                &previous.deployment_id,
-                Expect::NativeRollback,
-                options,
-            )
-            .await?;
-        self.conclude(&record, &service_id, verdict, false, options)
-            .await
+        let trigger = Trigger::RollbackPrevious {
+            deployment_id: Some(target.deployment_id.clone()),
+        };
+        self.restore(&target, trigger, options).await
+    }
+
+    /// The deployment "roll back to previous" would restore now, so a caller can name it before acting.
+    /// Records first settle what no client saw (a rollback by the swarm), so they say what really ran.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn rollback_target(&self, service_name: &str) -> Result<DeploymentRecord> {
+        let service = self.inspect_ours(service_name).await?;
+        let live = service
+            .spec
+            .as_ref()
+            .and_then(spec::deployment_of)
+            .unwrap_or_default();
+        let history = self.reconcile_history(service_name).await?;
+        crate::history::previous_successful(&history, &live)
+            .cloned()
+            .ok_or_else(|| Error::NothingToRollBackTo {
+                service: service_name.to_string(),
+                current: crate::history::rollback_position(&history, &live).to_string(),
+            })
+    }
+
+    /// Writes a recorded deployment's definition again, with its exact image, as a new deployment.
+    async fn restore(
+        &self,
+        record: &DeploymentRecord,
+        trigger: Trigger,
+        options: &RunOptions,
+    ) -> Result<DeployOutcome> {
+        let mut definition = record.definition.clone();
+        // Rules tightened since the record was written apply to what is written again.
+        validate::definition(&definition)?;
+        definition.image = record.image.pinned().to_string();
+        self.apply(
+            Change::Whole(definition),
+            naming::new_deployment_id(),
+            trigger,
+            options,
+        )
+        .await
     }
 
     /// Sets the replica count, keeping the service's update policy in the spec.
@@ -189,7 +162,6 @@ impl Orchestrator {
                 spec::set_replicas(&mut spec, replicas);
                 let policy = spec::recorded_policy(&spec);
                 spec::apply_policy(&mut spec, &policy);
-                set_last_write(&mut spec, LastWrite::Scale);
                 Some(spec)
             },
             None,
@@ -222,9 +194,10 @@ impl Orchestrator {
                     name: service_name.to_string(),
                 })?;
         let id = service.id.clone().unwrap_or_default();
-        let tasks = self.task_infos(&id).await?;
         let spec = service.spec.as_ref();
         let labels = spec.and_then(|s| s.labels.as_ref());
+        ownership::service_owner(service_name, labels, None)?;
+        let tasks = self.task_infos(&id).await?;
         let counts = service.service_status.as_ref();
         Ok(ServiceStatus {
             swarm_service_id: id,
@@ -253,38 +226,41 @@ impl Orchestrator {
         Ok(update_status(&self.inspect_ours(service_name).await?))
     }
 
-    /// Writes a definition as a new deployment: record first, then the spec, then the health gate.
+    /// Writes a change as a new deployment: record first, then the spec, then the health gate.
+    ///
+    /// The spec is written only against the version of the service the change was computed from. When another
+    /// writer got there first (a scale from the CLI during an update from the app), the service is read again and
+    /// the change applied to what is there now, and the record follows; no one's change is reverted unseen.
     async fn apply(
         &self,
-        definition: ServiceDefinition,
+        change: Change<'_>,
         deployment_id: String,
         trigger: Trigger,
         options: &RunOptions,
     ) -> Result<DeployOutcome> {
-        let service_name = definition.service_name();
         options.phase("checking the swarm");
         self.ensure_swarm().await?;
-        let limits = spec::service_spec(&definition, &deployment_id, "");
-        let limit = limits
-            .task_template
+        // Refused before anything is created or tagged; begin_record claims the id atomically below.
+        self.check_deployment_id_free(&deployment_id).await?;
+        let (org_id, slug) = change.target();
+        let mut located = self.locate_service(org_id, slug).await?;
+        let mut definition = change.desired(located.as_ref())?;
+        let service_name = located
             .as_ref()
-            .and_then(|t| t.resources.as_ref()?.limits.clone())
-            .unwrap_or_default();
-        self.check_capacity(
-            limit.nano_cpus.unwrap_or(0),
-            limit.memory_bytes.unwrap_or(0),
-        )
-        .await?;
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| definition.service_name());
+        let created = located.is_none();
+        self.check_definition_capacity(&definition, &deployment_id)
+            .await?;
         options.phase(format!("resolving image {}", definition.image));
         let image = self
             .resolve_image(&definition.image, &deployment_id)
             .await?;
         let network = self.ensure_org_network(&definition.org_id).await?;
-        let existing = self.find_service(&service_name).await?;
-        if existing.is_some() {
+        if !created {
             self.reconcile_history(&service_name).await?;
         }
-        let record = DeploymentRecord {
+        let mut record = DeploymentRecord {
             deployment_id: deployment_id.clone(),
             service_name: service_name.clone(),
             started_at: crate::history::now_rfc3339(),
@@ -298,28 +274,71 @@ impl Orchestrator {
                 reason: DISK_NOT_ENFORCED.to_string(),
             },
         };
-        self.begin_record(&record, lease(&definition, options))
-            .await?;
-        let mut new_spec = spec::service_spec(&definition, &deployment_id, &network.id);
-        if let Some(labels) = new_spec.labels.as_mut() {
-            labels.extend(self.extra_labels.clone());
-        }
-        set_last_write(&mut new_spec, LastWrite::Deploy);
-        let written = match &existing {
-            None => {
-                options.phase(format!("creating service {service_name}"));
-                self.docker
-                    .create_service(new_spec, None)
-                    .await
-                    .map_err(Error::from)
-                    .map(|created| created.id.unwrap_or_default())
+        let lease = lease(&definition, options);
+        self.begin_record(&record, lease).await?;
+        let mut attempt = 1;
+        let written = loop {
+            let attempt_result: Result<String> = async {
+                if definition != record.definition {
+                    // Another writer changed the service after our read: what we write, and so what the
+                    // record says, is our change applied to theirs.
+                    if definition.image != record.definition.image {
+                        record.image = self
+                            .resolve_image(&definition.image, &deployment_id)
+                            .await?;
+                    }
+                    record.definition = definition.clone();
+                    self.rewrite_record(&record, lease).await?;
+                }
+                self.pin_image(&record.image).await?;
+                let mut new_spec = spec::service_spec(&definition, &deployment_id, &network.id);
+                // A service made under the earlier naming keeps its name: swarm cannot rename a service.
+                new_spec.name = Some(service_name.clone());
+                if let Some(labels) = new_spec.labels.as_mut() {
+                    labels.extend(self.extra_labels.clone());
+                }
+                match &located {
+                    None => {
+                        options.phase(format!("creating service {service_name}"));
+                        let created = self.docker.create_service(new_spec, None).await?;
+                        Ok(created.id.unwrap_or_default())
+                    }
+                    Some((_, service)) => {
+                        options.phase(format!("updating service {service_name}"));
+                        let id = service.id.clone().unwrap_or_default();
+                        let version = service.version.as_ref().and_then(|v| v.index).unwrap_or(0);
+                        self.write_spec(&id, new_spec, version, None).await?;
+                        Ok(id)
+                    }
+                }
             }
-            Some(service) => {
-                options.phase(format!("updating service {service_name}"));
-                let id = service.id.clone().unwrap_or_default();
-                self.write_with_retry(&id, |_| Some(new_spec.clone()), None)
-                    .await
-                    .map(|()| id)
+            .await;
+            match attempt_result {
+                Ok(id) => break Ok(id),
+                // Someone wrote the service (or created it) since we read it: read again and re-apply.
+                Err(error)
+                    if (error.is_out_of_sequence() || error.engine_status() == Some(409))
+                        && attempt < OUT_OF_SEQUENCE_ATTEMPTS =>
+                {
+                    info!(%service_name, attempt, %error, "the service changed under us; applying the change again");
+                    attempt += 1;
+                    let again = async {
+                        located = self.locate_service(org_id, slug).await?;
+                        change.desired(located.as_ref())
+                    }
+                    .await;
+                    match again {
+                        Ok(desired) => definition = desired,
+                        Err(error) => break Err(error),
+                    }
+                }
+                Err(error) if error.is_out_of_sequence() || error.engine_status() == Some(409) => {
+                    break Err(Error::Conflict {
+                        service: service_name.clone(),
+                        attempts: attempt,
+                    })
+                }
+                Err(error) => break Err(error),
             }
         };
         let service_id = match written {
@@ -334,16 +353,39 @@ impl Orchestrator {
             warn!(%error, "old deployment records were not pruned");
         }
         options.phase("waiting for the new tasks to run and stay healthy");
-        let expect = if existing.is_some() {
-            Expect::Update
-        } else {
+        let expect = if created {
             Expect::Create
+        } else {
+            Expect::Update
         };
-        let verdict = self
+        let verdict = match self
             .judge(&service_id, &deployment_id, expect, options)
-            .await?;
-        self.conclude(&record, &service_id, verdict, existing.is_none(), options)
             .await
+        {
+            Ok(verdict) => verdict,
+            Err(error) => Verdict::Interrupted(error.to_string()),
+        };
+        self.conclude(&record, &service_id, verdict, created, options)
+            .await
+    }
+
+    /// Refuses a definition larger than any node, before anything is written.
+    async fn check_definition_capacity(
+        &self,
+        definition: &ServiceDefinition,
+        deployment_id: &str,
+    ) -> Result<()> {
+        let limits = spec::service_spec(definition, deployment_id, "");
+        let limit = limits
+            .task_template
+            .as_ref()
+            .and_then(|t| t.resources.as_ref()?.limits.clone())
+            .unwrap_or_default();
+        self.check_capacity(
+            limit.nano_cpus.unwrap_or(0),
+            limit.memory_bytes.unwrap_or(0),
+        )
+        .await
     }
 
     /// Records the gate's verdict and, on a failed health check of an update, restores the previous spec.
@@ -382,8 +424,18 @@ impl Orchestrator {
                     .await?;
                 Err(Error::Superseded { service, by })
             }
+            Verdict::Interrupted(reason) => {
+                // Best effort: the engine may still be away; reconcile settles the record from what runs.
+                if let Err(error) = self
+                    .finish_record(deployment_id, Outcome::Interrupted, Some(&reason))
+                    .await
+                {
+                    warn!(%error, %deployment_id, "the interrupted outcome could not be recorded");
+                }
+                Err(Error::GateInterrupted { service, reason })
+            }
             Verdict::Unhealthy(reason) => {
-                let rolled_back = !created && record.trigger != Trigger::RollbackPrevious;
+                let rolled_back = !created;
                 if rolled_back {
                     options.phase(format!("health check failed ({reason}); rolling back"));
                     self.write_with_retry(service_id, |_| None, Some("previous"))
@@ -416,23 +468,8 @@ impl Orchestrator {
             let mut current_spec = current.spec.unwrap_or_default();
             spec::restore_dropped_fields(&mut current_spec);
             let spec = change(&current_spec).unwrap_or(current_spec);
-            let options = UpdateServiceOptions {
-                version: i32::try_from(version).unwrap_or(i32::MAX),
-                rollback: rollback.map(str::to_string),
-                ..Default::default()
-            };
-            match self
-                .docker
-                .update_service(service_id, spec, options, None)
-                .await
-                .map_err(Error::from)
-            {
-                Ok(response) => {
-                    for warning in response.warnings.unwrap_or_default() {
-                        warn!(%service_id, %warning, "engine warning");
-                    }
-                    return Ok(());
-                }
+            match self.write_spec(service_id, spec, version, rollback).await {
+                Ok(()) => return Ok(()),
                 Err(error) if error.is_out_of_sequence() && attempt < OUT_OF_SEQUENCE_ATTEMPTS => {
                     info!(%service_id, attempt, "update out of sequence; retrying on a fresh version");
                     attempt += 1;
@@ -442,14 +479,43 @@ impl Orchestrator {
         }
     }
 
-    async fn find_service(&self, service_name: &str) -> Result<Option<Service>> {
+    /// One spec write, accepted by the swarm only while the service is still at `version`.
+    async fn write_spec(
+        &self,
+        service_id: &str,
+        spec: ServiceSpec,
+        version: u64,
+        rollback: Option<&str>,
+    ) -> Result<()> {
+        let options = UpdateServiceOptions {
+            version: i32::try_from(version).unwrap_or(i32::MAX),
+            rollback: rollback.map(str::to_string),
+            ..Default::default()
+        };
+        let response = self
+            .docker
+            .update_service(service_id, spec, options, None)
+            .await?;
+        for warning in response.warnings.unwrap_or_default() {
+            warn!(%service_id, %warning, "engine warning");
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn find_service(&self, service_name: &str) -> Result<Option<Service>> {
         match self
             .docker
             .inspect_service(service_name, None)
             .await
             .map_err(Error::from)
         {
-            Ok(service) => Ok(Some(service)),
+            // Inspect also answers to ids and id prefixes: only the exact name counts.
+            Ok(service)
+                if service.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(service_name) =>
+            {
+                Ok(Some(service))
+            }
+            Ok(_) => Ok(None),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(error),
         }
@@ -461,8 +527,8 @@ impl Orchestrator {
         current_definition(service_name, &service)
     }
 
-    /// A service we manage, by exact name; others are reported as not found rather than touched.
-    async fn inspect_ours(&self, service_name: &str) -> Result<Service> {
+    /// A service we manage, by exact name. One that is not ours is refused, naming whose it is.
+    pub(crate) async fn inspect_ours(&self, service_name: &str) -> Result<Service> {
         let not_found = || Error::NotFound {
             kind: "service",
             name: service_name.to_string(),
@@ -472,17 +538,108 @@ impl Orchestrator {
             .await?
             .ok_or_else(not_found)?;
         let spec = service.spec.as_ref();
-        let ours = spec
-            .and_then(|s| s.labels.as_ref()?.get(label::MANAGED_BY))
-            .map(String::as_str)
-            == Some(naming::MANAGED_BY);
-        let exact = spec.and_then(|s| s.name.as_deref()) == Some(service_name);
-        if ours && exact {
-            Ok(service)
-        } else {
-            Err(not_found())
+        ownership::service_owner(service_name, spec.and_then(|s| s.labels.as_ref()), None)?;
+        Ok(service)
+    }
+
+    /// The organization's service of this slug, under its name or, for a service deployed before names were
+    /// made unambiguous, under the earlier name when its labels say it is exactly this one. A service holding
+    /// the name that is not this organization's is refused, naming its holder.
+    async fn locate_service(&self, org_id: &str, slug: &str) -> Result<Option<(String, Service)>> {
+        let name = naming::service_name(org_id, slug);
+        if let Some(service) = self.find_service(&name).await? {
+            let labels = service.spec.as_ref().and_then(|s| s.labels.as_ref());
+            ownership::service_owner(&name, labels, Some((org_id, slug)))?;
+            return Ok(Some((name, service)));
+        }
+        let legacy = naming::legacy_service_name(org_id, slug);
+        if legacy == name {
+            return Ok(None);
+        }
+        Ok(self.find_service(&legacy).await?.and_then(|service| {
+            let labels = service.spec.as_ref().and_then(|s| s.labels.as_ref());
+            ownership::service_owner(&legacy, labels, Some((org_id, slug)))
+                .ok()
+                .map(|_| (legacy, service))
+        }))
+    }
+}
+
+/// What a deployment asks for, to be applied to whatever the service is when the spec is written.
+enum Change<'a> {
+    /// A whole definition: a deploy, or a restore of a record.
+    Whole(ServiceDefinition),
+    /// Some fields of a running service; the rest stays as it is at the time of the write.
+    Fields {
+        org_id: String,
+        slug: String,
+        request: &'a UpdateRequest,
+    },
+}
+
+impl Change<'_> {
+    fn target(&self) -> (&str, &str) {
+        match self {
+            Change::Whole(definition) => (&definition.org_id, &definition.slug),
+            Change::Fields { org_id, slug, .. } => (org_id, slug),
         }
     }
+
+    /// The definition to write over `current` (the service as found, when it exists).
+    fn desired(&self, current: Option<&(String, Service)>) -> Result<ServiceDefinition> {
+        match self {
+            Change::Whole(definition) => Ok(definition.clone()),
+            Change::Fields {
+                org_id,
+                slug,
+                request,
+            } => {
+                let (name, service) = current.ok_or_else(|| Error::NotFound {
+                    kind: "service",
+                    name: naming::service_name(org_id, slug),
+                })?;
+                merge_update(current_definition(name, service)?, request)
+            }
+        }
+    }
+}
+
+/// An update's fields over a definition, checked as strictly as a deploy.
+fn merge_update(
+    mut definition: ServiceDefinition,
+    request: &UpdateRequest,
+) -> Result<ServiceDefinition> {
+    if request.image_name.is_some() || request.image_tag.is_some() {
+        let current_name = crate::images::repository_of(&definition.image).to_string();
+        let name = request.image_name.clone().unwrap_or(current_name);
+        let tag = match &request.image_tag {
+            Some(tag) => tag.clone(),
+            None => current_tag(&definition.image).ok_or_else(|| {
+                Error::invalid(
+                    "image_tag",
+                    "the current image has no tag to keep: give one",
+                )
+            })?,
+        };
+        definition.image = validate::image_reference(&name, &tag)?;
+    }
+    if let Some(env) = &request.env {
+        definition.env = env.clone();
+    }
+    if let Some(resources) = &request.resources {
+        definition.resources = resources.clone();
+    }
+    if let Some(replicas) = request.replicas {
+        definition.replicas = replicas;
+    }
+    if let Some(check) = &request.health_check {
+        definition.health_check = check.clone();
+    }
+    if let Some(policy) = &request.update_policy {
+        definition.update_policy = policy.clone();
+    }
+    validate::definition(&definition)?;
+    Ok(definition)
 }
 
 fn current_definition(service_name: &str, service: &Service) -> Result<ServiceDefinition> {
@@ -543,33 +700,6 @@ pub fn map_update_state(state: Option<ServiceUpdateStatusStateEnum>) -> UpdateSt
     }
 }
 
-/// Which of our writes produced the current spec; decides what "roll back to previous" means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LastWrite {
-    Deploy,
-    Scale,
-}
-
-const LAST_WRITE_LABEL: &str = "io.swarmdeck.last-write";
-
-fn set_last_write(spec: &mut ServiceSpec, write: LastWrite) {
-    let value = match write {
-        LastWrite::Deploy => "deploy",
-        LastWrite::Scale => "scale",
-    };
-    spec.labels
-        .get_or_insert_with(Default::default)
-        .insert(LAST_WRITE_LABEL.to_string(), value.to_string());
-}
-
-fn last_write(spec: &ServiceSpec) -> Option<LastWrite> {
-    match spec.labels.as_ref()?.get(LAST_WRITE_LABEL)?.as_str() {
-        "deploy" => Some(LastWrite::Deploy),
-        "scale" => Some(LastWrite::Scale),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,12 +743,5 @@ mod tests {
             Some("v2")
         );
         assert_eq!(current_tag("host:5000/app"), None);
-    }
-
-    #[test]
-    fn scale_marks_its_write() {
-        let mut spec = ServiceSpec::default();
-        set_last_write(&mut spec, LastWrite::Scale);
-        assert_eq!(last_write(&spec), Some(LastWrite::Scale));
     }
 }

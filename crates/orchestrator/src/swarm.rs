@@ -1,13 +1,18 @@
 //! Swarm mode: initialise, inspect, and the capacity of the nodes.
 
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::time::Duration;
 
 use bollard::models::{LocalNodeState, NodeState, SwarmInitRequest};
 use tracing::info;
 
 use crate::error::{Error, Result};
 use crate::model::SwarmInfo;
+use crate::retry::wait_until;
 use crate::Orchestrator;
+
+/// How long a node may stay `pending` (another client initialising or joining) before we give up.
+const SETTLE_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Environment variable that chooses the advertise address.
 pub const ADVERTISE_ADDR_ENV: &str = "DOCKER_SWARM_ADVERTISE_ADDR";
@@ -52,7 +57,7 @@ impl Orchestrator {
     /// The advertise address comes from `DOCKER_SWARM_ADVERTISE_ADDR`, else the primary IPv4 of the default route.
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn init_swarm(&self) -> Result<SwarmInfo> {
-        let current = self.swarm_info().await?;
+        let current = self.settled_swarm_info().await?;
         if current.initialized {
             return Ok(current);
         }
@@ -80,9 +85,25 @@ impl Orchestrator {
             }) if message.contains("already part of a swarm") => false,
             Err(error) => return Err(error),
         };
-        let mut info = self.swarm_info().await?;
+        let mut info = self.settled_swarm_info().await?;
         info.created = created;
         Ok(info)
+    }
+
+    /// The swarm info once the node is no longer `pending`: while any client initialises or joins the swarm the
+    /// node reports pending and not yet a manager, which is not a state to decide on.
+    async fn settled_swarm_info(&self) -> Result<SwarmInfo> {
+        let pending = LocalNodeState::PENDING.to_string();
+        wait_until(
+            SETTLE_DEADLINE,
+            Duration::from_millis(100),
+            "the swarm state to settle (node pending)",
+            || async {
+                let info = self.swarm_info().await?;
+                Ok((info.local_node_state != pending).then_some(info))
+            },
+        )
+        .await
     }
 
     /// Initialises the swarm on first use; fails only when this engine cannot manage one.

@@ -42,7 +42,24 @@ pub async fn reconcile_history(
     Ok(records.into_iter().map(Into::into).collect())
 }
 
-/// Rolls back to the previous deployment.
+/// The deployment "roll back to previous" would restore now, so the panel can name it before the click.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn rollback_target(
+    state: State<'_, AppState>,
+    service: String,
+) -> CommandResult<dto::DeploymentRecord> {
+    let target = state
+        .engine
+        .orchestrator()
+        .await?
+        .rollback_target(&service)
+        .await?;
+    Ok(target.into())
+}
+
+/// Rolls back to the newest deployment that succeeded before the running one.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(state, progress), err(Debug))]
