@@ -19,13 +19,28 @@ use crate::settings::ConnectionProfile;
 const RECONCILE_EVERY: Duration = Duration::from_secs(30);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LONGEST_RETRY: Duration = Duration::from_secs(10);
+/// How often the connection's liveness is checked while connected. `/events` sends nothing while nothing happens,
+/// so silence alone proves nothing: a ping must answer, and the events the engine logged meanwhile must have come.
+const LIVENESS_EVERY: Duration = Duration::from_secs(10);
+/// How long a liveness check may take before the engine counts as gone.
+const LIVENESS_TIMEOUT: Duration = Duration::from_secs(5);
+/// Events younger than this may still be on their way down the stream, so they prove nothing yet.
+const EVENT_GRACE_SECS: i64 = 2;
+/// A connection that lasted this long was a working one: the next failure starts the backoff afresh.
+const STABLE_AFTER: Duration = Duration::from_secs(30);
+/// The longest a dead or half-open connection can pass for connected: a check's interval, its two calls'
+/// timeouts, and the grace given to events in flight.
+pub const DISCONNECT_NOTICED_WITHIN: Duration = Duration::from_secs(22);
 
 /// Shared connection state, managed by Tauri.
 pub struct Engine {
     orchestrator: RwLock<Option<Orchestrator>>,
     state: RwLock<ConnectionState>,
     profile: RwLock<ConnectionProfile>,
-    reconnect: Notify,
+    /// Wakes the watcher waiting to retry; a working connection never listens to it.
+    retry: Notify,
+    /// Drops the current connection for another profile.
+    profile_changed: Notify,
 }
 
 impl Engine {
@@ -35,7 +50,8 @@ impl Engine {
             orchestrator: RwLock::new(None),
             state: RwLock::new(ConnectionState::Connecting),
             profile: RwLock::new(profile),
-            reconnect: Notify::new(),
+            retry: Notify::new(),
+            profile_changed: Notify::new(),
         })
     }
 
@@ -65,12 +81,14 @@ impl Engine {
         }
         *current = profile;
         drop(current);
-        self.reconnect.notify_one();
+        self.profile_changed.notify_one();
+        self.retry.notify_waiters();
     }
 
-    /// Retries at once instead of waiting for the backoff.
+    /// Retries at once instead of waiting for the backoff. Only a watcher waiting to retry hears it: asked while
+    /// connected, it changes nothing (and is not remembered for later).
     pub fn retry_now(&self) {
-        self.reconnect.notify_one();
+        self.retry.notify_waiters();
     }
 
     /// Runs the connection for the life of the app.
@@ -85,7 +103,7 @@ impl Engine {
             let profile = self.profile.read().await.clone();
             let reason = match connect(&profile).await {
                 Ok((orchestrator, version)) => {
-                    failures = 0;
+                    let connected_at = tokio::time::Instant::now();
                     info!(%version, profile = %profile.name, "engine connected");
                     *self.orchestrator.write().await = Some(orchestrator.clone());
                     self.set_state(
@@ -98,6 +116,7 @@ impl Engine {
                     emit_change(&app, ChangeKind::Resync, "connected", "");
                     let reason = self.follow_events(&app, &orchestrator).await;
                     *self.orchestrator.write().await = None;
+                    failures = failures_after_connection(failures, connected_at.elapsed());
                     reason
                 }
                 Err(reason) => reason,
@@ -116,22 +135,33 @@ impl Engine {
             .await;
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
-                () = self.reconnect.notified() => {}
+                () = self.retry.notified() => {}
             }
         }
     }
 
-    /// Forwards engine events until the stream ends (the engine went away) or a reconnect is asked for.
+    /// Forwards engine events until the stream ends (the engine went away), a liveness check fails (a dead or
+    /// half-open connection), or another profile is chosen.
     async fn follow_events(&self, app: &AppHandle, orchestrator: &Orchestrator) -> String {
-        let mut events = orchestrator
-            .docker()
-            .events(None::<bollard::query_parameters::EventsOptions>);
+        let docker = orchestrator.docker();
+        let mut events = docker.events(None::<bollard::query_parameters::EventsOptions>);
         let mut reconcile = tokio::time::interval(RECONCILE_EVERY);
         reconcile.tick().await;
+        let mut liveness = tokio::time::interval(LIVENESS_EVERY);
+        liveness.tick().await;
+        // Engine time (Unix nanoseconds) of the newest event the stream delivered, and (Unix seconds, the engine's
+        // clock, never ours) how far the events the engine logged have been compared with it. Events of the second
+        // the stream was opened in may predate it, so the comparison starts after that.
+        let mut newest_seen: i64 = 0;
+        let mut checked_up_to = match engine_time(docker).await {
+            Ok(now) => now + 1,
+            Err(reason) => return redact_socket(&reason),
+        };
         loop {
             tokio::select! {
                 event = events.next() => match event {
                     Some(Ok(message)) => {
+                        newest_seen = newest_seen.max(message.time_nano.unwrap_or(0));
                         let action = message.action.as_deref().unwrap_or("");
                         if let Some(kind) = message.typ.and_then(|t| change_kind(t.as_ref(), action)) {
                             let id = message.actor.and_then(|a| a.id).unwrap_or_default();
@@ -142,7 +172,11 @@ impl Engine {
                     None => return "the engine closed its event stream".to_string(),
                 },
                 _ = reconcile.tick() => emit_change(app, ChangeKind::Resync, "reconcile", ""),
-                () = self.reconnect.notified() => return "reconnecting with another profile".to_string(),
+                _ = liveness.tick() => match check_liveness(docker, checked_up_to, newest_seen).await {
+                    Ok(until) => checked_up_to = checked_up_to.max(until),
+                    Err(reason) => return redact_socket(&reason),
+                },
+                () = self.profile_changed.notified() => return "reconnecting with another profile".to_string(),
             }
         }
     }
@@ -179,6 +213,77 @@ async fn connect(profile: &ConnectionProfile) -> Result<(Orchestrator, String), 
     Ok((Orchestrator::new(docker), version))
 }
 
+/// The engine's clock, in Unix seconds.
+async fn engine_time(docker: &Docker) -> Result<i64, String> {
+    let info = tokio::time::timeout(LIVENESS_TIMEOUT, docker.info())
+        .await
+        .map_err(|_| {
+            format!(
+                "the engine did not answer within {} s",
+                LIVENESS_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|e| format!("the engine stopped answering: {e}"))?;
+    info.system_time
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| at.timestamp())
+        .ok_or_else(|| "the engine did not say what time it is".to_string())
+}
+
+/// Whether the connection still works: the engine answers, and every event it logged since `since` (Unix seconds,
+/// engine clock) up to a moment ago reached the stream, which has delivered events up to `newest_seen` (Unix
+/// nanoseconds). Returns how far the comparison got.
+async fn check_liveness(docker: &Docker, since: i64, newest_seen: i64) -> Result<i64, String> {
+    let until = engine_time(docker).await? - EVENT_GRACE_SECS;
+    let check = async {
+        if until <= since {
+            return Ok(since);
+        }
+        let options = bollard::query_parameters::EventsOptions {
+            since: Some(since.to_string()),
+            until: Some(until.to_string()),
+            filters: None,
+        };
+        let logged: Vec<i64> = docker
+            .events(Some(options))
+            .filter_map(|event| async move { event.ok()?.time_nano })
+            .collect()
+            .await;
+        match missed_event(&logged, newest_seen) {
+            Some(at) => Err(format!(
+                "the engine's event stream went silent: an event the engine logged at {} never arrived",
+                chrono::DateTime::from_timestamp_nanos(at).to_rfc3339()
+            )),
+            None => Ok(until),
+        }
+    };
+    tokio::time::timeout(LIVENESS_TIMEOUT, check)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "the engine did not answer a liveness check within {} s",
+                LIVENESS_TIMEOUT.as_secs()
+            ))
+        })
+}
+
+/// An event the engine logged (Unix nanoseconds) that is newer than anything the stream delivered.
+fn missed_event(logged: &[i64], newest_seen: i64) -> Option<i64> {
+    logged.iter().copied().filter(|at| *at > newest_seen).max()
+}
+
+/// Failures counted after a connection ends: one that lasted was a working connection, so the backoff starts
+/// afresh; one that failed at once counts as another failure, so a flapping engine is retried ever more slowly
+/// instead of every 500 ms.
+fn failures_after_connection(failures: u32, lasted: Duration) -> u32 {
+    if lasted >= STABLE_AFTER {
+        0
+    } else {
+        failures
+    }
+}
+
 fn change_kind(event_type: &str, action: &str) -> Option<ChangeKind> {
     changes::cluster_change(event_type, action).map(Into::into)
 }
@@ -208,6 +313,54 @@ mod tests {
     fn retries_back_off_to_a_ceiling() {
         let delays: Vec<u128> = (0..6).map(|n| backoff(n).as_millis()).collect();
         assert_eq!(delays, vec![500, 1000, 2000, 4000, 8000, 10000]);
+    }
+
+    /// "Retry" pressed while connected must neither drop the working connection nor be remembered as a reason
+    /// to skip the next backoff; only a different profile drops it.
+    #[tokio::test]
+    async fn retry_while_connected_keeps_the_connection() {
+        let engine = Engine::new(ConnectionProfile::local());
+        engine.retry_now();
+        let dropped =
+            tokio::time::timeout(Duration::from_millis(50), engine.profile_changed.notified());
+        assert!(dropped.await.is_err(), "retry dropped a working connection");
+        let remembered = tokio::time::timeout(Duration::from_millis(50), engine.retry.notified());
+        assert!(
+            remembered.await.is_err(),
+            "a retry while connected was kept for later"
+        );
+        engine.use_profile(ConnectionProfile::local()).await;
+        let same =
+            tokio::time::timeout(Duration::from_millis(50), engine.profile_changed.notified());
+        assert!(
+            same.await.is_err(),
+            "saving the same profile dropped the connection"
+        );
+    }
+
+    #[test]
+    fn a_connection_that_fails_at_once_keeps_backing_off() {
+        let mut failures = 0;
+        let mut delays = Vec::new();
+        for _ in 0..5 {
+            failures = failures_after_connection(failures, Duration::from_millis(50));
+            delays.push(backoff(failures).as_millis());
+            failures += 1;
+        }
+        assert_eq!(delays, vec![500, 1000, 2000, 4000, 8000]);
+        assert_eq!(failures_after_connection(4, STABLE_AFTER), 0);
+    }
+
+    #[test]
+    fn an_event_newer_than_the_stream_delivered_means_the_stream_is_silent() {
+        assert_eq!(missed_event(&[10, 20], 20), None);
+        assert_eq!(missed_event(&[10, 30, 25], 20), Some(30));
+        assert_eq!(missed_event(&[], 0), None);
+        assert!(
+            DISCONNECT_NOTICED_WITHIN
+                >= LIVENESS_EVERY + LIVENESS_TIMEOUT * 2 + Duration::from_secs(2),
+            "the stated bound covers a check's interval, its timeout and the events' grace"
+        );
     }
 
     #[test]

@@ -207,13 +207,59 @@ async fn the_deploy_form_shows_backend_field_errors_and_then_deploys() -> TestRe
                 "a bad request must create nothing"
             );
 
+            // A number the field lets through but no port is: a field error, not an unknown failure.
             fill(&page, "deploy-slug", "web").await?;
+            fill(&page, "deploy-port", "70000").await?;
+            click(&page, "deploy-submit").await?;
+            text_of(&page, "field-error-internal_port", |t| t.contains("65535")).await?;
+            assert!(orchestrator.find_org_network(&org).await?.is_none());
+
+            fill(&page, "deploy-port", "8080").await?;
             click(&page, "deploy-submit").await?;
             let name = naming::service_name(&org, "web");
             text_of(&page, "deploy-result", |t| t.contains(&name)).await?;
             screenshot(&page, "deploy-form-result").await?;
             let status = orchestrator.service_status(&name).await?;
             assert_eq!((status.desired, status.running), (1, 1));
+            Ok(())
+        }
+        .await;
+        page.quit().await?;
+        result
+    })
+    .await
+}
+
+/// The app's event stream goes silent on a connection that stays open (a half-open peer), then is cut mid-way:
+/// each time the app says "disconnected" (its liveness checks tell it, within the stated bound, not the missing
+/// events) and comes back on its own. The engine itself keeps running.
+#[tokio::test]
+async fn a_silent_or_cut_event_stream_shows_disconnected_then_recovers() -> TestResult {
+    with_orgs(&["liveness"], |orchestrator, orgs| async move {
+        let proxy = swarmdeck_tests::CountingProxy::start().await?;
+        let host = proxy.docker_host();
+        let driver = Driver::start_with_env("e2e suite", true, &[("DOCKER_HOST", &host)])?;
+        let page = driver.session(APP).await?;
+        let result = async {
+            text_of(&page, "connection-state", |t| t == "connected").await?;
+            for (fault, slug) in [
+                (swarmdeck_tests::Fault::Silence, "silent"),
+                (swarmdeck_tests::Fault::CutAfter(Duration::ZERO), "cut"),
+            ] {
+                // The reconnect's first call fails twice, so "disconnected" lasts long enough to be seen.
+                proxy.inject("GET /version", swarmdeck_tests::Fault::Fail, 2);
+                let reached = proxy.disrupt_open("GET /events HTTP", fault);
+                assert_eq!(reached, 1, "the app keeps one event stream open");
+                // A silent stream is only noticed when something happens: a deploy makes events.
+                orchestrator
+                    .deploy(
+                        &swarmdeck_tests::fixture_request(&orgs[0], slug, "v1"),
+                        &swarmdeck_tests::fast_run(),
+                    )
+                    .await?;
+                text_of(&page, "connection-state", |t| t == "disconnected").await?;
+                text_of(&page, "connection-state", |t| t == "connected").await?;
+            }
             Ok(())
         }
         .await;

@@ -150,3 +150,54 @@ fn chrono_now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+/// Queries that cannot select anything are refused before the engine is asked, and a follow with an end ends:
+/// at once when the end has passed, at the end otherwise — even when the service keeps logging.
+#[tokio::test]
+async fn impossible_queries_are_refused_and_a_follow_with_an_end_ends() -> TestResult {
+    with_orgs(&["logend"], |orchestrator, orgs| async move {
+        let mut request = fixture_request(&orgs[0], "chatty", "v1");
+        request.env.insert("LOG_LINES_PER_SEC".into(), "20".into());
+        let deployed = orchestrator.deploy(&request, &fast_run()).await?;
+        let name = deployed.service_name.clone();
+
+        let no_stream = LogQuery {
+            stdout: false,
+            stderr: false,
+            ..LogQuery::default()
+        };
+        let refused = orchestrator.service_logs(&name, &no_stream).await;
+        assert!(
+            matches!(refused, Err(swarmdeck_orchestrator::Error::Invalid { ref field, .. }) if field == "stdout"),
+            "{refused:?}"
+        );
+        let now = chrono_now();
+        let backwards = LogQuery {
+            since: Some(now),
+            until: Some(now - 60),
+            ..LogQuery::default()
+        };
+        let refused = orchestrator.service_logs(&name, &backwards).await;
+        assert!(
+            matches!(refused, Err(swarmdeck_orchestrator::Error::Invalid { ref field, .. }) if field == "until"),
+            "{refused:?}"
+        );
+
+        for (until, within) in [(now - 1, 20), (now + 3, 30)] {
+            let query = LogQuery {
+                until: Some(until),
+                ..LogQuery::default()
+            };
+            let follow = orchestrator.follow_service_logs(&name, &query, CancellationToken::new());
+            let lines = tokio::time::timeout(
+                Duration::from_secs(within),
+                follow.collect::<Vec<_>>(),
+            )
+            .await
+            .map_err(|_| format!("a follow until {until} (now {now}) did not end"))?;
+            assert!(lines.iter().all(|line| line.is_ok()), "{lines:?}");
+        }
+        Ok(())
+    })
+    .await
+}

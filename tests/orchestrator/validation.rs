@@ -95,3 +95,67 @@ async fn a_missing_image_is_refused_before_any_service_exists() -> TestResult {
     })
     .await
 }
+
+/// A gate timeout past any sane bound from the CLI is a field error, not a panic, and nothing is created.
+#[tokio::test]
+async fn an_absurd_gate_timeout_from_the_cli_is_a_clear_error() -> TestResult {
+    with_orgs(&["gatebound"], |orchestrator, orgs| async move {
+        let org = &orgs[0];
+        let output = std::process::Command::new(swarmdeck_tests::cli_binary()?)
+            .args([
+                "deploy",
+                "--org",
+                org,
+                "--slug",
+                "web",
+                "--image",
+                swarmdeck_tests::FIXTURE_REPO,
+            ])
+            .args(["--tag", "v1", "--gate-timeout", "1e15"])
+            .output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("gate.timeout") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+        assert!(orchestrator.find_org_network(org).await?.is_none());
+        Ok(())
+    })
+    .await
+}
+
+/// A record whose stored spec breaks today's rules (written by an older version, or by hand) is refused by
+/// `rollback --to` with the field and rule, and the running service is not touched.
+#[tokio::test]
+async fn rollback_to_a_record_that_fails_todays_validation_is_refused() -> TestResult {
+    use base64::Engine as _;
+    with_orgs(&["oldrecord"], |orchestrator, orgs| async move {
+        let first = orchestrator
+            .deploy(&fixture_request(&orgs[0], "web", "v1"), &swarmdeck_tests::fast_run())
+            .await?;
+        let docker = orchestrator.docker();
+        let config_name = naming::record_config_name(&first.deployment_id);
+        let config = docker.inspect_config(&config_name).await?;
+        let mut spec = config.spec.unwrap_or_default();
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut record: serde_json::Value = serde_json::from_slice(&engine.decode(spec.data.take().unwrap_or_default())?)?;
+        record["definition"]["resources"]["memory_mb"] = 64.into();
+        spec.data = Some(engine.encode(serde_json::to_vec(&record)?));
+        docker.delete_config(&config_name).await?;
+        docker.create_config(spec).await?;
+        let before = docker.inspect_service(&first.service_name, None).await?.version;
+
+        let refused = orchestrator
+            .rollback_to(&first.service_name, &first.deployment_id, &swarmdeck_tests::fast_run())
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Invalid { ref field, .. }) if field == "resources.memory_mb"),
+            "{refused:?}"
+        );
+        let after = docker.inspect_service(&first.service_name, None).await?.version;
+        assert_eq!(before, after, "the service was written");
+        Ok(())
+    })
+    .await
+}

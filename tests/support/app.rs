@@ -26,6 +26,15 @@ impl Driver {
     /// (the app's default, see `prefer_cpu_compositing`), so a user that takes many runs the app with GPU
     /// compositing.
     pub fn start(who: &str, screenshots: bool) -> TestResult<Driver> {
+        Driver::start_with_env(who, screenshots, &[])
+    }
+
+    /// [`Driver::start`] with extra environment for the app (`DOCKER_HOST` through a fault proxy, say).
+    pub fn start_with_env(
+        who: &str,
+        screenshots: bool,
+        env: &[(&str, &str)],
+    ) -> TestResult<Driver> {
         if std::env::var_os("DISPLAY").is_none() {
             return Err(
                 format!("no DISPLAY: run the {who} under `xvfb-run -a` (make does)").into(),
@@ -43,6 +52,7 @@ impl Driver {
         if screenshots {
             command.env("SWARMDECK_GPU_COMPOSITING", "1");
         }
+        command.envs(env.iter().copied());
         let process = command
             .args([
                 "--port",

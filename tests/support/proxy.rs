@@ -33,6 +33,15 @@ struct Rule {
     remaining: usize,
 }
 
+/// One connection through the proxy, as [`CountingProxy::disrupt_open`] sees it.
+#[derive(Default)]
+struct Open {
+    /// The request line of the last request sent on it.
+    last_request: Mutex<String>,
+    silenced: AtomicBool,
+    closed: tokio::sync::Notify,
+}
+
 /// The proxy; dropping it stops it.
 pub struct CountingProxy {
     /// Socket path to connect bollard to.
@@ -40,6 +49,7 @@ pub struct CountingProxy {
     requests: Arc<AtomicUsize>,
     rules: Arc<Mutex<Vec<Rule>>>,
     injected: Arc<AtomicUsize>,
+    open: Arc<Mutex<Vec<std::sync::Weak<Open>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -60,10 +70,12 @@ impl CountingProxy {
         let requests = Arc::new(AtomicUsize::new(0));
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
         let injected = Arc::new(AtomicUsize::new(0));
+        let open: Arc<Mutex<Vec<std::sync::Weak<Open>>>> = Arc::default();
         let shared = Connection {
             requests: requests.clone(),
             rules: rules.clone(),
             injected: injected.clone(),
+            open: open.clone(),
         };
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -81,6 +93,7 @@ impl CountingProxy {
             requests,
             rules,
             injected,
+            open,
             task,
         })
     }
@@ -115,6 +128,39 @@ impl CountingProxy {
         }
     }
 
+    /// Applies `fault` (a cut or silence) to the connections already open whose last request line contains
+    /// `matches` — a stream that is running now, such as a client's `/events`. Returns how many it reached.
+    pub fn disrupt_open(&self, matches: &str, fault: Fault) -> usize {
+        let Ok(mut open) = self.open.lock() else {
+            return 0;
+        };
+        open.retain(|connection| connection.strong_count() > 0);
+        let mut reached = 0;
+        for connection in open.iter().filter_map(std::sync::Weak::upgrade) {
+            let line = connection
+                .last_request
+                .lock()
+                .map(|line| line.clone())
+                .unwrap_or_default();
+            if !line.contains(matches) {
+                continue;
+            }
+            reached += 1;
+            self.injected.fetch_add(1, Ordering::Relaxed);
+            match fault {
+                Fault::Silence => connection.silenced.store(true, Ordering::Relaxed),
+                Fault::CutAfter(after) => {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(after).await;
+                        connection.closed.notify_one();
+                    });
+                }
+                Fault::Fail | Fault::Delay(_) => {}
+            }
+        }
+        reached
+    }
+
     /// Removes every rule not used up yet.
     pub fn heal(&self) {
         if let Ok(mut rules) = self.rules.lock() {
@@ -140,6 +186,7 @@ struct Connection {
     requests: Arc<AtomicUsize>,
     rules: Arc<Mutex<Vec<Rule>>>,
     injected: Arc<AtomicUsize>,
+    open: Arc<Mutex<Vec<std::sync::Weak<Open>>>>,
 }
 
 impl Connection {
@@ -158,12 +205,13 @@ impl Connection {
         let (mut client_read, client_write) = client.into_split();
         let (mut server_read, mut server_write) = server.into_split();
         let client_write = Arc::new(tokio::sync::Mutex::new(client_write));
-        let silenced = Arc::new(AtomicBool::new(false));
-        let closed = Arc::new(tokio::sync::Notify::new());
+        let state = Arc::new(Open::default());
+        if let Ok(mut open) = self.open.lock() {
+            open.push(Arc::downgrade(&state));
+        }
         let upload = {
             let client_write = client_write.clone();
-            let silenced = silenced.clone();
-            let closed = closed.clone();
+            let state = state.clone();
             async move {
                 let mut buffer = vec![0_u8; 64 * 1024];
                 let mut at_line_start = true;
@@ -179,26 +227,30 @@ impl Connection {
                         count_request_lines(chunk, &mut at_line_start),
                         Ordering::Relaxed,
                     );
-                    let fault = if starts_request {
-                        request_line(chunk).and_then(|line| self.fault_for(&line))
-                    } else {
-                        None
+                    let fault = match request_line(chunk).filter(|_| starts_request) {
+                        Some(line) => {
+                            if let Ok(mut last) = state.last_request.lock() {
+                                last.clone_from(&line);
+                            }
+                            self.fault_for(&line)
+                        }
+                        None => None,
                     };
                     match fault {
                         Some(Fault::Fail) => {
                             answer_500(&mut *client_write.lock().await).await;
-                            closed.notify_waiters();
+                            state.closed.notify_one();
                             return;
                         }
                         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
                         Some(Fault::CutAfter(after)) => {
-                            let closed = closed.clone();
+                            let state = state.clone();
                             tokio::spawn(async move {
                                 tokio::time::sleep(after).await;
-                                closed.notify_waiters();
+                                state.closed.notify_one();
                             });
                         }
-                        Some(Fault::Silence) => silenced.store(true, Ordering::Relaxed),
+                        Some(Fault::Silence) => state.silenced.store(true, Ordering::Relaxed),
                         None => {}
                     }
                     if server_write.write_all(chunk).await.is_err() {
@@ -215,7 +267,7 @@ impl Connection {
                     Ok(0) | Err(_) => break,
                     Ok(n) => n,
                 };
-                if silenced.load(Ordering::Relaxed) {
+                if state.silenced.load(Ordering::Relaxed) {
                     continue;
                 }
                 if client_write
@@ -232,7 +284,7 @@ impl Connection {
         };
         tokio::select! {
             _ = async { tokio::join!(upload, download) } => {}
-            _ = closed.notified() => {}
+            () = state.closed.notified() => {}
         }
     }
 }

@@ -239,19 +239,19 @@ export type DeployRequest = {
 	/**  Image tag (`v1.2`) or digest (`sha256:…`). */
 	image_tag: string,
 	/**  Resources of each replica. */
-	resources?: Resources,
+	resources?: ResourcesInput,
 	/**  Environment variables. */
 	env?: { [key in string]: string },
-	/**  Port the service listens on inside its network. */
-	internal_port?: number | null,
+	/**  Port the service listens on inside its network, 1–65535; null for none. */
+	internal_port?: FormNumber,
 	/**  Number of tasks, 1–100. */
-	replicas: number,
+	replicas: FormNumber,
 	/**  Container health check. */
-	health_check?: HealthCheck | null,
+	health_check?: HealthCheckInput | null,
 	/**  VIP or DNS round robin. */
 	endpoint_mode?: EndpointMode,
 	/**  Overrides the default update and rollback policy. */
-	update_policy?: UpdatePolicy | null,
+	update_policy?: UpdatePolicyInput | null,
 };
 
 /**  One recorded deployment of a service. */
@@ -303,6 +303,13 @@ export type FailureAction =
 /**  Carry on regardless. */
 "continue";
 
+/**
+ *  A number as a form sends it: any JSON number, or null for an empty field. Checked on the way in, so that an
+ *  empty, fractional or out-of-range value comes back as an `Invalid` error naming its field, shown next to it,
+ *  instead of failing the whole call before any code of ours runs.
+ */
+export type FormNumber = number | null;
+
 /**  A container health check, run by the engine inside each task. */
 export type HealthCheck = {
 	/**  Command and arguments, run without a shell. */
@@ -325,6 +332,20 @@ export type HealthCheckChange =
 { kind: "remove" } | 
 /**  Replace it with this one. */
 { kind: "set"; check: HealthCheck };
+
+/**  A health check as the deploy form sends it. */
+export type HealthCheckInput = {
+	/**  Command and arguments, run without a shell. */
+	command: string[],
+	/**  Seconds between checks, 1–300. */
+	interval_secs: FormNumber,
+	/**  Seconds one check may take, 1–300. */
+	timeout_secs: FormNumber,
+	/**  Consecutive failures before the task is unhealthy, 1–10. */
+	retries: FormNumber,
+	/**  Seconds after start during which failures do not count, 0–600. */
+	start_period_secs: FormNumber,
+};
 
 /**  How a deploy is judged after the spec is written. */
 export type HealthGate = {
@@ -627,6 +648,16 @@ export type Resources = {
 	disk_gb: number,
 };
 
+/**  Resources as the deploy form sends them. */
+export type ResourcesInput = {
+	/**  CPU cores, 0.5–16. */
+	cpu_cores: FormNumber,
+	/**  Memory limit in MB, 256–32768. */
+	memory_mb: FormNumber,
+	/**  Disk in GB, 1–500. */
+	disk_gb: FormNumber,
+};
+
 /**  The full desired state of a service, as recorded per deployment. */
 export type ServiceDefinition = {
 	/**  Organization id. */
@@ -849,6 +880,22 @@ export type UpdatePolicy = {
 	failure_action: FailureAction,
 	/**  Fraction of failed tasks tolerated before the failure action fires. */
 	max_failure_ratio: number | null,
+	/**  Start-first or stop-first. */
+	order: UpdateOrder,
+};
+
+/**  An update policy as the deploy form sends it. */
+export type UpdatePolicyInput = {
+	/**  Tasks updated at once. */
+	parallelism: FormNumber,
+	/**  Pause between batches, in milliseconds. */
+	delay_ms: FormNumber,
+	/**  How long a new task is watched for failure, in milliseconds. */
+	monitor_ms: FormNumber,
+	/**  What the swarm does when the update fails. */
+	failure_action: FailureAction,
+	/**  Fraction of failed tasks tolerated before the failure action fires. */
+	max_failure_ratio: FormNumber,
 	/**  Start-first or stop-first. */
 	order: UpdateOrder,
 };

@@ -2,14 +2,16 @@
 
 use bollard::container::LogOutput;
 use std::collections::HashMap;
+use std::time::Duration;
 
 use bollard::query_parameters::{EventsOptions, LogsOptions};
+use futures_util::stream::BoxStream;
 use futures_util::{FutureExt, Stream, StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::model::{LogLine, LogQuery, LogStream};
-use crate::Orchestrator;
+use crate::{validate, Orchestrator};
 
 impl Orchestrator {
     /// Reads the logs the query selects and returns them.
@@ -37,7 +39,21 @@ impl Orchestrator {
         query: &LogQuery,
         follow: bool,
         cancel: CancellationToken,
-    ) -> impl Stream<Item = Result<LogLine>> + Send + 'static {
+    ) -> BoxStream<'static, Result<LogLine>> {
+        if let Err(error) = validate::log_query(query) {
+            return futures_util::stream::iter([Err(error)]).boxed();
+        }
+        let now = chrono::Utc::now().timestamp();
+        // A follow whose end has passed is a read: nothing newer can be selected. One that ends later stops then.
+        let follow = follow && query.until.is_none_or(|until| until >= now);
+        let end_of_follow = match query.until {
+            Some(until) if follow => {
+                let left = u64::try_from(until.saturating_sub(now)).unwrap_or(0);
+                // A second more for lines stamped just before the end that are still on their way.
+                tokio::time::sleep(Duration::from_secs(left.saturating_add(1))).boxed()
+            }
+            _ => futures_util::future::pending().boxed(),
+        };
         let options = LogsOptions {
             follow,
             stdout: query.stdout,
@@ -87,17 +103,19 @@ impl Orchestrator {
             })
             .boxed();
         futures_util::stream::unfold(
-            (lines, removal, false),
-            |(mut lines, mut removal, ended)| async move {
+            (lines, removal, end_of_follow, false),
+            |(mut lines, mut removal, mut end_of_follow, ended)| async move {
                 if ended {
                     return None;
                 }
                 tokio::select! {
-                    line = lines.next() => line.map(|line| (line, (lines, removal, false))),
-                    error = &mut removal => Some((Err(error), (lines, removal, true))),
+                    line = lines.next() => line.map(|line| (line, (lines, removal, end_of_follow, false))),
+                    error = &mut removal => Some((Err(error), (lines, removal, end_of_follow, true))),
+                    () = &mut end_of_follow => None,
                 }
             },
         )
+        .boxed()
     }
 
     /// Resolves when the service is removed (events from a moment before the call on, so a removal racing the

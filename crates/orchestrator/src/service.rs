@@ -37,6 +37,7 @@ impl Orchestrator {
             .clone()
             .unwrap_or_else(naming::new_deployment_id);
         let definition = validate::deploy_request(request, &deployment_id)?;
+        validate::health_gate(&options.gate)?;
         self.apply(
             Change::Whole(definition),
             deployment_id,
@@ -59,6 +60,7 @@ impl Orchestrator {
             .clone()
             .unwrap_or_else(naming::new_deployment_id);
         validate::deployment_id_rules(&deployment_id)?;
+        validate::health_gate(&options.gate)?;
         let service = self.inspect_ours(service_name).await?;
         // Checked here against what runs, so a bad field is refused before anything is written; applied again
         // to whatever runs when the spec is written.
@@ -82,6 +84,7 @@ impl Orchestrator {
         deployment_id: &str,
         options: &RunOptions,
     ) -> Result<DeployOutcome> {
+        validate::health_gate(&options.gate)?;
         self.inspect_ours(service_name).await?;
         let record = self.deployment_record(service_name, deployment_id).await?;
         let trigger = Trigger::RollbackTo {
@@ -99,6 +102,7 @@ impl Orchestrator {
         service_name: &str,
         options: &RunOptions,
     ) -> Result<DeployOutcome> {
+        validate::health_gate(&options.gate)?;
         let target = self.rollback_target(service_name).await?;
         options.phase(format!(
             "rolling {service_name} back to deployment {} ({}, started {})",

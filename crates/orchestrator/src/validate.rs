@@ -3,7 +3,9 @@
 //! Every check names the field and the rule, so a UI can show the message next to the field.
 
 use crate::error::{Error, Result};
-use crate::model::{DeployRequest, HealthCheck, Resources, ServiceDefinition, UpdatePolicy};
+use crate::model::{
+    DeployRequest, HealthCheck, HealthGate, LogQuery, Resources, ServiceDefinition, UpdatePolicy,
+};
 use crate::naming;
 
 /// Longest organization id: keeps `org-{id}-network` and service names within swarm's 63 characters.
@@ -232,8 +234,7 @@ fn is_domain(domain: &str) -> bool {
         Some((host, port)) => (host, Some(port)),
         None => (domain, None),
     };
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     let host_ok = !host.is_empty()
         && host.split('.').all(|part| {
             let b = part.as_bytes();
@@ -304,9 +305,34 @@ pub fn resources(value: &Resources) -> Result<()> {
     Ok(())
 }
 
-/// Environment variable names are POSIX names; values must not hold NUL.
+/// Longest value of one environment variable, in bytes.
+pub const MAX_ENV_VALUE_BYTES: usize = 32 * 1024;
+/// Most bytes all environment variables of a service may take together: each deployment record holds them, and a
+/// swarm config is limited to 500 KB.
+pub const MAX_ENV_TOTAL_BYTES: usize = 128 * 1024;
+
+/// Environment variable names are POSIX names; values must not hold NUL; sizes are bounded.
 pub fn env(vars: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    let total: usize = vars
+        .iter()
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
+    if total > MAX_ENV_TOTAL_BYTES {
+        return Err(Error::invalid(
+            "env",
+            format!("names and values must take at most {MAX_ENV_TOTAL_BYTES} bytes together (got {total})"),
+        ));
+    }
     for (name, value) in vars {
+        if value.len() > MAX_ENV_VALUE_BYTES {
+            return Err(Error::invalid(
+                format!("env.{name}"),
+                format!(
+                    "value must be at most {MAX_ENV_VALUE_BYTES} bytes (got {})",
+                    value.len()
+                ),
+            ));
+        }
         let bytes = name.as_bytes();
         let valid = bytes
             .first()
@@ -352,6 +378,12 @@ fn health_check(check: &HealthCheck) -> Result<()> {
             "must name a program to run",
         ));
     }
+    if check.command.iter().any(|part| part.contains('\0')) {
+        return Err(Error::invalid(
+            "health_check.command",
+            "must not contain NUL characters",
+        ));
+    }
     let bounded = |field: &str, value: u32, min: u32, max: u32| {
         if value < min || value > max {
             Err(Error::invalid(
@@ -366,6 +398,45 @@ fn health_check(check: &HealthCheck) -> Result<()> {
     bounded("timeout_secs", check.timeout_secs, 1, 300)?;
     bounded("retries", check.retries, 1, 10)?;
     bounded("start_period_secs", check.start_period_secs, 0, 600)
+}
+
+/// Longest health gate: a deploy watched for more than a day is a mistake, and deadlines must stay computable.
+pub const MAX_GATE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Bounds of the post-deploy health gate.
+pub fn health_gate(gate: &HealthGate) -> Result<()> {
+    let within = |field: &str, value: std::time::Duration, min: std::time::Duration| {
+        if value < min || value > MAX_GATE {
+            Err(Error::invalid(
+                format!("gate.{field}"),
+                format!("must be between {min:?} and 24 hours (got {value:?})"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    within("timeout", gate.timeout, std::time::Duration::from_secs(1))?;
+    within("poll", gate.poll, std::time::Duration::from_millis(50))?;
+    within("settle", gate.settle, std::time::Duration::ZERO)
+}
+
+/// What a log read can ask for.
+pub fn log_query(query: &LogQuery) -> Result<()> {
+    if !query.stdout && !query.stderr {
+        return Err(Error::invalid(
+            "stdout",
+            "choose standard output, standard error or both",
+        ));
+    }
+    if let (Some(since), Some(until)) = (query.since, query.until) {
+        if until < since {
+            return Err(Error::invalid(
+                "until",
+                format!("must not be before since ({until} < {since})"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Bounds that keep a policy meaningful to the swarm.
@@ -497,5 +568,168 @@ mod tests {
         assert!(deployment_id_rules("-x").is_err());
         assert!(deployment_id_rules(&"a".repeat(41)).is_err());
         assert!(deployment_id_rules(&naming::new_deployment_id()).is_ok());
+    }
+
+    #[test]
+    fn health_gates_past_sane_bounds_are_refused_by_field() {
+        let gate = |timeout: u64| HealthGate {
+            timeout: std::time::Duration::from_secs(timeout),
+            ..HealthGate::default()
+        };
+        assert!(health_gate(&HealthGate::default()).is_ok());
+        for bad in [0, 25 * 3600, u64::MAX / 4] {
+            match health_gate(&gate(bad)) {
+                Err(Error::Invalid { field, .. }) => assert_eq!(field, "gate.timeout"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn log_queries_need_a_stream_and_an_order() {
+        let none = LogQuery {
+            stdout: false,
+            stderr: false,
+            ..LogQuery::default()
+        };
+        assert!(matches!(log_query(&none), Err(Error::Invalid { field, .. }) if field == "stdout"));
+        let backwards = LogQuery {
+            since: Some(200),
+            until: Some(100),
+            ..LogQuery::default()
+        };
+        assert!(
+            matches!(log_query(&backwards), Err(Error::Invalid { field, .. }) if field == "until")
+        );
+        assert!(log_query(&LogQuery::default()).is_ok());
+    }
+
+    #[test]
+    fn env_sizes_and_nul_in_the_health_command_are_refused() {
+        let mut big = request();
+        big.env
+            .insert("BIG".into(), "x".repeat(MAX_ENV_VALUE_BYTES + 1));
+        assert_eq!(field_of(deploy_request(&big, "d1")), "env.BIG");
+        let mut many = request();
+        for n in 0..5 {
+            many.env
+                .insert(format!("V{n}"), "x".repeat(MAX_ENV_VALUE_BYTES));
+        }
+        assert_eq!(field_of(deploy_request(&many, "d1")), "env");
+        let mut nul = request();
+        nul.health_check = Some(HealthCheck {
+            command: vec!["/app".into(), "health\0check".into()],
+            interval_secs: 10,
+            timeout_secs: 5,
+            retries: 3,
+            start_period_secs: 0,
+        });
+        assert_eq!(field_of(deploy_request(&nul, "d1")), "health_check.command");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::model::{EndpointMode, FailureAction, UpdateOrder};
+
+        /// distribution/reference's grammar (`reference.go`), anchored, with the docker CLI's rule that the first
+        /// of several components is a registry when it holds a '.' or a ':' or is `localhost`.
+        fn grammar_accepts(name: &str, tag: &str) -> bool {
+            use std::sync::LazyLock;
+            const PATH: &str = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+            const DOMAIN_COMPONENT: &str = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+            static REMOTE: LazyLock<regex::Regex> = LazyLock::new(|| {
+                regex::Regex::new(&format!("^{PATH}(?:/{PATH})*$")).expect("regex")
+            });
+            static REGISTRY: LazyLock<regex::Regex> = LazyLock::new(|| {
+                let domain = format!(r"{DOMAIN_COMPONENT}(?:\.{DOMAIN_COMPONENT})*(?::[0-9]+)?");
+                regex::Regex::new(&format!("^{domain}$")).expect("regex")
+            });
+            static TAG: LazyLock<regex::Regex> =
+                LazyLock::new(|| regex::Regex::new(r"^[\w][\w.-]{0,127}$").expect("regex"));
+            let name_ok = match name.split_once('/') {
+                Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
+                    REGISTRY.is_match(first) && REMOTE.is_match(rest)
+                }
+                _ => REMOTE.is_match(name),
+            };
+            name_ok && name.len() <= 255 && TAG.is_match(tag)
+        }
+
+        fn text(alphabet: &'static str, max: usize) -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                proptest::sample::select(alphabet.chars().collect::<Vec<_>>()),
+                0..max,
+            )
+            .prop_map(|chars| chars.into_iter().collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            #[test]
+            fn image_references_are_accepted_exactly_when_the_grammar_accepts_them(
+                name in text("ab0-_./:Lcl", 16),
+                tag in text("v1_.-X", 8),
+            ) {
+                prop_assert_eq!(image_reference(&name, &tag).is_ok(), grammar_accepts(&name, &tag),
+                    "name {:?} tag {:?}", name, tag);
+            }
+
+            #[test]
+            fn names_and_ids_never_panic(value in any::<String>(), org in "[a-z0-9-]{0,30}") {
+                let _ = org_id(&value);
+                let _ = slug(&org, &value);
+                let _ = deployment_id_rules(&value);
+                let _ = image_reference(&value, &value);
+                let _ = env(&[(value.clone(), value.clone())].into());
+            }
+
+            #[test]
+            fn numeric_rules_never_panic(
+                cpu in any::<f64>(), memory in any::<u64>(), disk in any::<u32>(),
+                replicas_value in any::<u32>(), port in any::<u16>(),
+                ratio in any::<f64>(), millis in any::<u64>(), parallelism in any::<u32>(),
+            ) {
+                let _ = resources(&Resources { cpu_cores: cpu, memory_mb: memory, disk_gb: disk });
+                let _ = replicas("replicas", replicas_value, 0);
+                let _ = update_policy_rules(&UpdatePolicy {
+                    parallelism,
+                    delay: std::time::Duration::from_millis(millis),
+                    monitor: std::time::Duration::from_millis(millis),
+                    failure_action: FailureAction::Pause,
+                    max_failure_ratio: ratio,
+                    order: UpdateOrder::StopFirst,
+                });
+                let duration = std::time::Duration::from_millis(millis);
+                let _ = health_gate(&HealthGate { timeout: duration, poll: duration, settle: duration });
+                let request = DeployRequest {
+                    org_id: "acme".into(), slug: "web".into(), service_id: None, deployment_id: None,
+                    image_name: "app".into(), image_tag: "v1".into(),
+                    resources: Resources { cpu_cores: cpu, memory_mb: memory, disk_gb: disk },
+                    env: Default::default(), internal_port: Some(port), replicas: replicas_value,
+                    health_check: None, endpoint_mode: EndpointMode::Vip, update_policy: None,
+                };
+                let _ = deploy_request(&request, "d1");
+            }
+
+            #[test]
+            fn health_checks_and_log_queries_never_panic(
+                command in proptest::collection::vec(any::<String>(), 0..4),
+                numbers in proptest::array::uniform4(any::<u32>()),
+                since in proptest::option::of(any::<i64>()), until in proptest::option::of(any::<i64>()),
+                streams in any::<(bool, bool)>(),
+            ) {
+                let _ = health_check(&HealthCheck {
+                    command,
+                    interval_secs: numbers[0], timeout_secs: numbers[1],
+                    retries: numbers[2], start_period_secs: numbers[3],
+                });
+                let _ = log_query(&LogQuery {
+                    since, until, stdout: streams.0, stderr: streams.1, ..LogQuery::default()
+                });
+            }
+        }
     }
 }

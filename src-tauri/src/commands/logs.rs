@@ -76,6 +76,9 @@ pub(crate) enum FollowEnd {
     ViewGone,
 }
 
+/// The most lines one message carries: the logs view keeps 10,000, so a bigger batch would only be dropped there.
+const MAX_BATCH_LINES: usize = 10_000;
+
 /// Sends what `lines` yields in batches, sends starting at least `every` apart, until it ends or `send` reports
 /// the receiver gone. A line arriving when the last send is `every` old goes at once; lines arriving sooner wait
 /// for the gap to pass and go together.
@@ -98,10 +101,19 @@ pub(crate) async fn forward_in_batches<T, E: std::fmt::Display>(
             line = lines.next() => match line {
                 Some(Ok(line)) => {
                     batch.push(line);
+                    let now = Instant::now();
                     if !pending {
                         pending = true;
-                        let now = Instant::now();
                         due.as_mut().reset(last_sent.map_or(now, |sent| (sent + every).max(now)));
+                    }
+                    // A stream that is always ready never lets the timer branch run: send from here when the
+                    // batch is due, or full, so no message grows without bound.
+                    if now >= due.deadline() || batch.len() >= MAX_BATCH_LINES {
+                        pending = false;
+                        last_sent = Some(now);
+                        if !send(std::mem::take(&mut batch)) {
+                            return FollowEnd::ViewGone;
+                        }
                     }
                 }
                 Some(Err(error)) => {
@@ -172,6 +184,20 @@ mod tests {
         let paced = &sends[..sends.len() - 1];
         let gaps: Vec<Duration> = paced.windows(2).map(|w| w[1].0 - w[0].0).collect();
         assert!(gaps.iter().all(|gap| *gap >= BATCH_EVERY), "{gaps:?}");
+    }
+
+    /// Lines that are always ready (the engine's buffer after a pause) never make one unbounded message.
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_that_is_always_ready_is_sent_in_bounded_messages() {
+        let lines = stream::iter((0..35_000_u32).map(Ok::<u32, String>));
+        let mut sizes = Vec::new();
+        forward_in_batches(lines, BATCH_EVERY, |batch| {
+            sizes.push(batch.len());
+            true
+        })
+        .await;
+        assert_eq!(sizes.iter().sum::<usize>(), 35_000, "no line lost");
+        assert!(sizes.iter().all(|n| *n <= MAX_BATCH_LINES), "{sizes:?}");
     }
 
     /// A quiet service's line is not held back for the batching of a flood.

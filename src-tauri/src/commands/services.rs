@@ -7,6 +7,7 @@ use super::with_progress;
 use crate::dto;
 use crate::error::CommandResult;
 use crate::AppState;
+use swarmdeck_orchestrator as core;
 
 /// Creates or updates a service and waits until it is healthy; progress streams to `progress`.
 #[tauri::command]
@@ -18,8 +19,9 @@ pub async fn deploy(
     gate: Option<dto::HealthGate>,
     progress: Channel<dto::Progress>,
 ) -> CommandResult<dto::DeployOutcome> {
+    // A bad number is the form's field error, before the engine is even asked for.
+    let request: core::DeployRequest = request.try_into()?;
     let core = state.engine.orchestrator().await?;
-    let request = request.into();
     let outcome = with_progress(progress, gate, |options| async move {
         core.deploy(&request, &options).await
     })

@@ -44,11 +44,17 @@ describe("formToRequest", () => {
     });
   });
 
-  it("sends empty optional numbers as null and empty required ones as 0 (the backend names the field)", () => {
+  it("sends empty numbers as null, so the backend names the field that is required", () => {
     const request = formToRequest({ ...filledForm(), cpu_cores: null, internal_port: null, replicas: null, memory_mb: null });
-    expect(request.resources).toEqual({ cpu_cores: null, memory_mb: 0, disk_gb: 5 });
+    expect(request.resources).toEqual({ cpu_cores: null, memory_mb: null, disk_gb: 5 });
     expect(request.internal_port).toBeNull();
-    expect(request.replicas).toBe(0);
+    expect(request.replicas).toBeNull();
+  });
+
+  it("sends what was typed, fractions and out-of-range values included, for the backend to judge", () => {
+    const request = formToRequest({ ...filledForm(), internal_port: 70000, memory_mb: 512.5 });
+    expect(request.internal_port).toBe(70000);
+    expect(request.resources?.memory_mb).toBe(512.5);
   });
 
   it("maps env rows, skipping blank ones", () => {

@@ -4,7 +4,7 @@
  * and its `Invalid` errors are shown next to the field they name.
  */
 
-import type { AppError, DeployRequest, EndpointMode, FailureAction, Progress, UpdateOrder, UpdatePolicy } from "../bindings";
+import type { AppError, DeployRequest, EndpointMode, FailureAction, Progress, UpdateOrder, UpdatePolicyInput } from "../bindings";
 import { describeUpdateState } from "./format";
 
 /** One row of the environment editor. `id` only keys the row in the UI. */
@@ -83,12 +83,15 @@ export function emptyForm(org_id = ""): DeployForm {
 }
 
 /** An empty (or cleared) number input as 0, so the backend reports the field instead of failing to parse. */
-function required(value: number | null | undefined): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : 0;
-}
-
+/** A number field as sent: null when empty or not a number, so the backend names it ("is required"). */
 function optional(value: number | null | undefined): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** Seconds from the form as milliseconds; null when empty. */
+function millis(seconds: number | null | undefined): number | null {
+  const value = optional(seconds);
+  return value === null ? null : Math.round(value * 1000);
 }
 
 /** Env rows as the request's map; rows with neither name nor value are ignored. */
@@ -113,12 +116,12 @@ export function policyChanged(policy: PolicyForm): boolean {
 }
 
 /** The policy to send: `null` (the backend's default) unless the user changed something. */
-export function policyToRequest(policy: PolicyForm): UpdatePolicy | null {
+export function policyToRequest(policy: PolicyForm): UpdatePolicyInput | null {
   if (!policyChanged(policy)) return null;
   return {
-    parallelism: required(policy.parallelism),
-    delay_ms: Math.round(required(policy.delay_secs) * 1000),
-    monitor_ms: Math.round(required(policy.monitor_secs) * 1000),
+    parallelism: optional(policy.parallelism),
+    delay_ms: millis(policy.delay_secs),
+    monitor_ms: millis(policy.monitor_secs),
     failure_action: policy.failure_action,
     max_failure_ratio: optional(policy.max_failure_ratio),
     order: policy.order,
@@ -134,21 +137,21 @@ export function formToRequest(form: DeployForm): DeployRequest {
     image_tag: form.image_tag.trim(),
     resources: {
       cpu_cores: optional(form.cpu_cores),
-      memory_mb: required(form.memory_mb),
-      disk_gb: required(form.disk_gb),
+      memory_mb: optional(form.memory_mb),
+      disk_gb: optional(form.disk_gb),
     },
     env: envToMap(form.env),
     internal_port: optional(form.internal_port),
-    replicas: required(form.replicas),
+    replicas: optional(form.replicas),
     health_check:
       command.length === 0
         ? null
         : {
             command,
-            interval_secs: required(form.health_interval_secs),
-            timeout_secs: required(form.health_timeout_secs),
-            retries: required(form.health_retries),
-            start_period_secs: required(form.health_start_period_secs),
+            interval_secs: optional(form.health_interval_secs),
+            timeout_secs: optional(form.health_timeout_secs),
+            retries: optional(form.health_retries),
+            start_period_secs: optional(form.health_start_period_secs),
           },
     endpoint_mode: form.endpoint_mode,
     update_policy: policyToRequest(form.policy),
