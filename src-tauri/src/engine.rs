@@ -114,6 +114,12 @@ impl Engine {
                     )
                     .await;
                     emit_change(&app, ChangeKind::Resync, "connected", "");
+                    // Probes of an isolation check whose app or CLI was killed are removed as soon as anyone
+                    // connects, not when they grow old.
+                    let sweeper = orchestrator.clone();
+                    tauri::async_runtime::spawn(async move {
+                        sweeper.sweep_abandoned_probes().await;
+                    });
                     let reason = self.follow_events(&app, &orchestrator).await;
                     *self.orchestrator.write().await = None;
                     failures = failures_after_connection(failures, connected_at.elapsed());

@@ -371,3 +371,57 @@ async fn cancelling_mid_way_and_a_failing_probe_leave_no_probe_behind() -> TestR
     )
     .await
 }
+
+/// A CLI check stopped by SIGTERM removes its probes itself; one killed with SIGKILL leaves them, and the next
+/// sweep (every check and every app start runs one) removes them at once, not after ten minutes.
+#[tokio::test]
+async fn a_check_killed_or_terminated_leaves_no_probe_for_long() -> TestResult {
+    with_orgs(&["killa", "killb"], |orchestrator, orgs| async move {
+        deploy_all(&orchestrator, &[(&orgs[0], "web"), (&orgs[1], "web")]).await?;
+        for signal in ["-TERM", "-KILL"] {
+            let mut check = std::process::Command::new(swarmdeck_tests::cli_binary()?)
+                .args([
+                    "isolation",
+                    "check",
+                    &orgs[0],
+                    &orgs[1],
+                    "--timeout-ms",
+                    "20000",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()?;
+            let outcome = async {
+                eventually(Duration::from_secs(60), "a probe of the CLI's check to start", || {
+                    let (orchestrator, orgs) = (orchestrator.clone(), orgs.clone());
+                    async move { Ok((probes_left(&orchestrator, &orgs).await? > 0).then_some(())) }
+                })
+                .await?;
+                std::process::Command::new("kill")
+                    .args([signal, &check.id().to_string()])
+                    .status()?;
+                let exit = tokio::task::spawn_blocking(move || check.wait()).await??;
+                if signal == "-TERM" {
+                    assert!(!exit.success(), "a terminated check reports no verdict");
+                    assert_eq!(
+                        probes_left(&orchestrator, &orgs).await?,
+                        0,
+                        "SIGTERM must clean up like Ctrl-C"
+                    );
+                } else {
+                    assert!(
+                        probes_left(&orchestrator, &orgs).await? > 0,
+                        "SIGKILL leaves its probe"
+                    );
+                    assert!(orchestrator.sweep_abandoned_probes().await > 0);
+                    assert_eq!(probes_left(&orchestrator, &orgs).await?, 0);
+                }
+                TestResult::Ok(())
+            }
+            .await;
+            outcome?;
+        }
+        Ok(())
+    })
+    .await
+}

@@ -178,11 +178,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 orgs,
                 attempt_timeout_ms: timeout_ms,
             };
-            // Ctrl-C cancels the check, which removes its probes before returning.
+            // Ctrl-C, SIGTERM and SIGHUP cancel the check, which removes its probes before returning.
             let cancel = CancellationToken::new();
             let on_interrupt = cancel.clone();
             let watcher = tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if stop_requested().await {
                     on_interrupt.cancel();
                 }
             });
@@ -291,15 +291,33 @@ async fn logs(out: Output, args: LogsArgs) -> Result<(), CliError> {
     result
 }
 
-/// The first Ctrl-C ends the follow cleanly; a second one exits at once in case the engine stream hangs.
+/// The first Ctrl-C (or SIGTERM, SIGHUP) ends the follow cleanly; a second one exits at once in case the engine
+/// stream hangs.
 async fn cancel_on_ctrl_c(cancel: CancellationToken) {
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        tracing::warn!(%error, "cannot listen for Ctrl-C");
+    if !stop_requested().await {
         return;
     }
     cancel.cancel();
-    if tokio::signal::ctrl_c().await.is_ok() {
+    if stop_requested().await {
         std::process::exit(130);
+    }
+}
+
+/// Waits for Ctrl-C, SIGTERM or SIGHUP: a terminal closed or a `kill` cleans up like Ctrl-C does. False when no
+/// signal can be listened for.
+async fn stop_requested() -> bool {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut hangup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::warn!("cannot listen for SIGTERM or SIGHUP");
+        return tokio::signal::ctrl_c().await.is_ok();
+    };
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted.is_ok(),
+        _ = term.recv() => true,
+        _ = hangup.recv() => true,
     }
 }
 

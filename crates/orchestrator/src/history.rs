@@ -14,7 +14,7 @@ use tracing::{info, warn};
 use crate::error::{Error, Result};
 use crate::model::{DeploymentRecord, Outcome, Trigger, UpdateState};
 use crate::naming::{self, label, MANAGED_BY};
-use crate::{ownership, Orchestrator};
+use crate::{lease, ownership, Orchestrator};
 
 /// Deployments kept per service.
 pub const HISTORY_LIMIT: usize = 10;
@@ -30,8 +30,7 @@ impl Orchestrator {
             config: naming::record_config_name(&record.deployment_id),
             reason: e.to_string(),
         })?;
-        let lease_until =
-            chrono::Utc::now().timestamp() + i64::try_from(lease.as_secs()).unwrap_or(i64::MAX / 2);
+        let [holder, lease_until] = lease::holder_labels(lease);
         let labels = self.labels([
             (label::MANAGED_BY, MANAGED_BY.to_string()),
             (label::HISTORY_SERVICE, record.service_name.clone()),
@@ -41,8 +40,8 @@ impl Orchestrator {
                 label::OUTCOME,
                 outcome_label(Outcome::InProgress).to_string(),
             ),
-            (label::WRITER, writer_id()),
-            (label::LEASE_UNTIL, lease_until.to_string()),
+            holder,
+            lease_until,
         ]);
         let spec = ConfigSpec {
             name: Some(naming::record_config_name(&record.deployment_id)),
@@ -438,38 +437,12 @@ fn decode_record(config: &Config) -> Result<DeploymentRecord> {
         .get(label::OUTCOME)
         .and_then(|value| parse_outcome(value))
         .unwrap_or(Outcome::InProgress);
-    if record.outcome == Outcome::InProgress && !writer_alive(&labels) {
+    if record.outcome == Outcome::InProgress && !lease::holder_alive(&labels) {
         record.outcome = Outcome::Interrupted;
     }
     record.reason = labels.get(label::REASON).cloned();
     record.finished_at = labels.get(label::FINISHED_AT).cloned();
     Ok(record)
-}
-
-/// Whether the process that wrote an in-progress record may still be working on it.
-fn writer_alive(labels: &HashMap<String, String>) -> bool {
-    let lease_valid = labels
-        .get(label::LEASE_UNTIL)
-        .and_then(|v| v.parse::<i64>().ok())
-        .is_some_and(|until| until > chrono::Utc::now().timestamp());
-    let Some((host, pid)) = labels.get(label::WRITER).and_then(|w| w.split_once(' ')) else {
-        return lease_valid;
-    };
-    if host == hostname() && std::path::Path::new("/proc/self").exists() {
-        return std::path::Path::new("/proc").join(pid).exists();
-    }
-    lease_valid
-}
-
-fn writer_id() -> String {
-    format!("{} {}", hostname(), std::process::id())
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default()
 }
 
 fn version_options(version: u64) -> bollard::query_parameters::UpdateConfigOptions {
@@ -526,6 +499,7 @@ mod tests {
 
     #[test]
     fn a_dead_local_writer_is_not_alive_even_within_its_lease() {
+        use crate::lease::{holder_alive as writer_alive, holder_id as writer_id, hostname};
         let far = (chrono::Utc::now().timestamp() + 3600).to_string();
         let dead = HashMap::from([
             (

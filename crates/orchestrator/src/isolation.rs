@@ -24,7 +24,7 @@ use tracing::{info, warn};
 
 use crate::error::{Error, Result};
 use crate::naming::{self, label, MANAGED_BY};
-use crate::{validate, Orchestrator};
+use crate::{lease, validate, Orchestrator};
 
 /// The probe program, compiled by build.rs.
 const PROBE_BINARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/swarmdeck-probe"));
@@ -353,7 +353,7 @@ impl Orchestrator {
                 state: "swarm mode is not active: there is nothing to check".to_string(),
             });
         }
-        self.sweep_stale_probes().await;
+        self.sweep_abandoned_probes().await;
         let networks = self
             .docker
             .list_networks(None::<ListNetworksOptions>)
@@ -632,10 +632,17 @@ impl Orchestrator {
         let body = ContainerCreateBody {
             image: Some(image.to_string()),
             cmd: Some(cmd),
-            labels: Some(self.labels([
-                (label::MANAGED_BY, MANAGED_BY.to_string()),
-                (PROBE_LABEL, source.to_string()),
-            ])),
+            labels: Some({
+                // The probe's deadline below, and a margin: a probe outliving it is abandoned whoever looks.
+                let [holder, lease_until] =
+                    lease::holder_labels(probe_deadline(timeout_ms) + Duration::from_secs(60));
+                self.labels([
+                    (label::MANAGED_BY, MANAGED_BY.to_string()),
+                    (PROBE_LABEL, source.to_string()),
+                    holder,
+                    lease_until,
+                ])
+            }),
             host_config: Some(HostConfig {
                 network_mode: Some(network.to_string()),
                 ..Default::default()
@@ -663,7 +670,7 @@ impl Orchestrator {
             let text: String = output.iter().map(|chunk| chunk.to_string()).collect();
             parse_probe_output(&text, plan.len())
         };
-        let deadline = Duration::from_millis(u64::from(timeout_ms) * 3) + Duration::from_secs(30);
+        let deadline = probe_deadline(timeout_ms);
         let result = tokio::select! {
             result = tokio::time::timeout(deadline, run) => result.unwrap_or_else(|_| Err(Error::Timeout {
                 what: format!("the probe in {network}"),
@@ -681,8 +688,10 @@ impl Orchestrator {
         result
     }
 
-    /// Removes probe containers a crashed check left behind.
-    async fn sweep_stale_probes(&self) {
+    /// Removes probe containers a killed check left behind: those whose holder is gone (a dead process on this
+    /// host, or a lease that ran out), whatever their age, and unmarked ones older than [`STALE_PROBE_AGE`].
+    /// Probes of checks still running are left alone. Returns how many were removed.
+    pub async fn sweep_abandoned_probes(&self) -> usize {
         let filters = HashMap::from([("label".to_string(), vec![PROBE_LABEL.to_string()])]);
         let options = ListContainersOptions {
             all: true,
@@ -690,22 +699,40 @@ impl Orchestrator {
             ..Default::default()
         };
         let Ok(containers) = self.docker.list_containers(Some(options)).await else {
-            return;
+            return 0;
         };
         let now = chrono::Utc::now().timestamp();
         let stale_before = now - i64::try_from(STALE_PROBE_AGE.as_secs()).unwrap_or(0);
+        let mut removed = 0;
         for container in containers {
-            if container.created.unwrap_or(now) < stale_before {
-                if let Some(id) = container.id {
-                    let remove = RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    };
-                    let _ = self.docker.remove_container(&id, Some(remove)).await;
+            let labels = container.labels.clone().unwrap_or_default();
+            let abandoned = if labels.contains_key(label::WRITER) {
+                !lease::holder_alive(&labels)
+            } else {
+                container.created.unwrap_or(now) < stale_before
+            };
+            let Some(id) = container.id.filter(|_| abandoned) else {
+                continue;
+            };
+            let remove = RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            };
+            match self.docker.remove_container(&id, Some(remove)).await {
+                Ok(()) => {
+                    info!(%id, "removed an abandoned probe");
+                    removed += 1;
                 }
+                Err(error) => warn!(%id, %error, "abandoned probe not removed"),
             }
         }
+        removed
     }
+}
+
+/// How long one probe may run: three attempt timeouts (connect, lookup, margin) and start-up.
+fn probe_deadline(timeout_ms: u32) -> Duration {
+    Duration::from_millis(u64::from(timeout_ms) * 3) + Duration::from_secs(30)
 }
 
 fn unknown(check: &str, why: &str) -> PreflightFinding {

@@ -12,6 +12,7 @@ mod gate;
 mod history;
 mod images;
 mod isolation;
+mod lease;
 mod logs;
 pub mod model;
 pub mod naming;
