@@ -191,13 +191,14 @@ async fn a_service_attached_to_both_networks_is_a_leak_and_a_bridge() -> TestRes
             .find(|c| c.source_org == a)
             .ok_or("no a→b cell")?;
         assert_eq!(a_to_b.verdict, CellVerdict::Leak, "{a_to_b:#?}");
-        // The bridge's address on a's network is no control for b: b still proves isolated from a.
+        // The bridge sits in both organizations' networks, so it is part of both surfaces: b reaches a through it.
         let b_to_a = report
             .cells
             .iter()
             .find(|c| c.source_org == b)
             .ok_or("no b→a cell")?;
-        assert_eq!(b_to_a.verdict, CellVerdict::Isolated, "{b_to_a:#?}");
+        assert_eq!(b_to_a.verdict, CellVerdict::Leak, "{b_to_a:#?}");
+        assert!(b_to_a.reason.contains(&name), "{}", b_to_a.reason);
         let crossed = a_to_b
             .attempts
             .iter()
@@ -413,8 +414,19 @@ async fn a_check_killed_or_terminated_leaves_no_probe_for_long() -> TestResult {
                         probes_left(&orchestrator, &orgs).await? > 0,
                         "SIGKILL leaves its probe"
                     );
-                    assert!(orchestrator.sweep_abandoned_probes().await > 0);
-                    assert_eq!(probes_left(&orchestrator, &orgs).await?, 0);
+                    // Other tests' checks sweep too and may be removing the same probes right now.
+                    orchestrator.sweep_abandoned_probes().await;
+                    eventually(
+                        Duration::from_secs(30),
+                        "the abandoned probes to be gone",
+                        || {
+                            let (orchestrator, orgs) = (orchestrator.clone(), orgs.clone());
+                            async move {
+                                Ok((probes_left(&orchestrator, &orgs).await? == 0).then_some(()))
+                            }
+                        },
+                    )
+                    .await?;
                 }
                 TestResult::Ok(())
             }
@@ -422,6 +434,106 @@ async fn a_check_killed_or_terminated_leaves_no_probe_for_long() -> TestResult {
             outcome?;
         }
         Ok(())
+    })
+    .await
+}
+
+/// A service made with the docker CLI (no labels of ours) attached to two organizations' networks, and a plain
+/// container joined to both with `docker network connect`: each is part of both organizations' surfaces, so both
+/// cells are `leak` naming it, and the CLI exits non-zero.
+#[tokio::test]
+async fn an_unlabelled_bridge_and_a_connected_container_make_both_cells_leak() -> TestResult {
+    with_orgs(&["fora", "forb"], |orchestrator, orgs| async move {
+        let (a, b) = (orgs[0].as_str(), orgs[1].as_str());
+        deploy_all(&orchestrator, &[(a, "web"), (b, "web")]).await?;
+        let (net_a, net_b) = (naming::network_name(a), naming::network_name(b));
+        let image = format!("{}:v1", swarmdeck_tests::FIXTURE_REPO);
+        let test_label = "io.swarmdeck.test=swarmdeck-tests";
+        let service = format!("foreign-{a}");
+        let container = format!("plain-{a}");
+        let docker = |args: &[&str]| -> TestResult {
+            let output = std::process::Command::new("docker").args(args).output()?;
+            if output.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "docker {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stderr)
+                )
+                .into())
+            }
+        };
+        let result = async {
+            docker(&[
+                "service",
+                "create",
+                "--detach",
+                "--name",
+                &service,
+                "--label",
+                test_label,
+                "--network",
+                &net_a,
+                "--network",
+                &net_b,
+                &image,
+            ])?;
+            for (bridge, kind) in [
+                (service.as_str(), "service"),
+                (container.as_str(), "container"),
+            ] {
+                if kind == "container" {
+                    docker(&["service", "rm", &service])?;
+                    docker(&[
+                        "run",
+                        "--detach",
+                        "--name",
+                        &container,
+                        "--label",
+                        test_label,
+                        "--network",
+                        &net_a,
+                        "--expose",
+                        "8080",
+                        &image,
+                    ])?;
+                    docker(&["network", "connect", &net_b, &container])?;
+                }
+                let report = eventually(
+                    Duration::from_secs(90),
+                    "the bridge to be reachable",
+                    || {
+                        let (orchestrator, orgs) = (orchestrator.clone(), orgs.clone());
+                        async move {
+                            let report = orchestrator
+                                .verify_isolation(&request(&orgs), CancellationToken::new())
+                                .await?;
+                            let leaking = report
+                                .cells
+                                .iter()
+                                .filter(|c| c.verdict == CellVerdict::Leak)
+                                .count();
+                            Ok((leaking == 2).then_some(report))
+                        }
+                    },
+                )
+                .await?;
+                for cell in &report.cells {
+                    assert!(cell.reason.contains(bridge), "{kind}: {cell:#?}");
+                }
+                let cli = cli_check(&orgs)?;
+                assert!(
+                    !cli.status.success(),
+                    "the CLI must exit non-zero on a {kind} bridge"
+                );
+            }
+            TestResult::Ok(())
+        }
+        .await;
+        let _ = docker(&["service", "rm", &service]);
+        let _ = docker(&["rm", "--force", &container]);
+        result
     })
     .await
 }

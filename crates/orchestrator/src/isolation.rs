@@ -282,6 +282,8 @@ struct Target {
     /// Its addresses on other organizations' networks (it bridges them): its own organization cannot reach
     /// those, so they are no control for it.
     foreign: BTreeSet<String>,
+    /// A plain container rather than a service: it has no `tasks.` name.
+    container: bool,
 }
 
 impl Target {
@@ -312,7 +314,9 @@ impl Target {
             plan.push((ProbeMethod::DnsSlug, slug.clone()));
             plan.push((ProbeMethod::DnsInternal, format!("{slug}.internal")));
         }
-        plan.push((ProbeMethod::DnsTasks, format!("tasks.{}", self.service)));
+        if !self.container {
+            plan.push((ProbeMethod::DnsTasks, format!("tasks.{}", self.service)));
+        }
         plan
     }
 }
@@ -388,11 +392,13 @@ impl Orchestrator {
             };
             verbose.push(self.docker.inspect_network(&id, Some(options)).await?);
         }
+        let containers = self.attached_containers(&orgs, &org_networks).await?;
         let targets = targets(
             &services,
             orgs.iter()
                 .zip(&verbose)
                 .filter_map(|(org, n)| Some((org.as_str(), n.services.as_ref()?))),
+            &containers,
         );
         let audit = audit(&services, &networks, &org_networks);
         let total = u32::try_from(orgs.len()).unwrap_or(u32::MAX);
@@ -688,6 +694,61 @@ impl Orchestrator {
         result
     }
 
+    /// Plain containers (not swarm tasks, not our probes) attached to the organizations' networks on this host,
+    /// in one list call per organization.
+    async fn attached_containers(
+        &self,
+        orgs: &[String],
+        org_networks: &BTreeMap<String, Network>,
+    ) -> Result<Vec<AttachedContainer>> {
+        let mut by_id: BTreeMap<String, AttachedContainer> = BTreeMap::new();
+        for org in orgs {
+            let network_name = naming::network_name(org);
+            let Some(network_id) = org_networks.get(org).and_then(|n| n.id.clone()) else {
+                continue;
+            };
+            let options = ListContainersOptions {
+                filters: Some(HashMap::from([("network".to_string(), vec![network_id])])),
+                ..Default::default()
+            };
+            for container in self.docker.list_containers(Some(options)).await? {
+                let labels = container.labels.clone().unwrap_or_default();
+                if labels.contains_key("com.docker.swarm.task.id")
+                    || labels.contains_key(PROBE_LABEL)
+                {
+                    continue;
+                }
+                let Some(id) = container.id.clone() else {
+                    continue;
+                };
+                let address = container
+                    .network_settings
+                    .as_ref()
+                    .and_then(|n| n.networks.as_ref()?.get(&network_name)?.ip_address.clone())
+                    .filter(|ip| !ip.is_empty());
+                let Some(address) = address else {
+                    continue;
+                };
+                let entry = by_id.entry(id).or_insert_with(|| AttachedContainer {
+                    name: container
+                        .names
+                        .as_ref()
+                        .and_then(|n| n.first())
+                        .map(|n| n.trim_start_matches('/').to_string())
+                        .unwrap_or_default(),
+                    port: container
+                        .ports
+                        .as_ref()
+                        .and_then(|p| p.first())
+                        .map(|p| p.private_port),
+                    addresses: BTreeMap::new(),
+                });
+                entry.addresses.insert(org.clone(), address);
+            }
+        }
+        Ok(by_id.into_values().collect())
+    }
+
     /// Removes probe containers a killed check left behind: those whose holder is gone (a dead process on this
     /// host, or a lease that ran out), whatever their age, and unmarked ones older than [`STALE_PROBE_AGE`].
     /// Probes of checks still running are left alone. Returns how many were removed.
@@ -778,69 +839,125 @@ fn org_networks(networks: &[Network]) -> BTreeMap<String, Network> {
         .collect()
 }
 
-/// Every organization service with its addresses on every checked network.
-/// Targets from the services and each organization network's verbose inspection, by network owner.
+/// A service's addresses on each organization network it is attached to: organization → (virtual IPs, task IPs).
+type AddressesByOrg = BTreeMap<String, (Vec<String>, Vec<String>)>;
+
+/// A plain container attached to organization networks (`docker network connect`), as seen on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AttachedContainer {
+    name: String,
+    port: Option<u16>,
+    /// Its address on each organization's network, by organization.
+    addresses: BTreeMap<String, String>,
+}
+
+/// Everything reachable in each organization's network, as probe targets. Whatever is attached to an
+/// organization's network is part of that organization's surface, whoever made it: a service or container on the
+/// networks of several organizations (a bridge) is a target of each of them, with its addresses on the other
+/// networks marked foreign (no control for that organization). Our services are also targets of their own
+/// organization, attached or not, so their names are tried.
 fn targets<'a>(
     services: &[Service],
     verbose: impl Iterator<Item = (&'a str, &'a HashMap<String, serde_json::Value>)>,
+    containers: &[AttachedContainer],
 ) -> Vec<Target> {
-    let mut by_name: BTreeMap<String, Target> = BTreeMap::new();
-    for service in services {
-        let Some(spec) = service.spec.as_ref() else {
-            continue;
-        };
-        let labels = spec.labels.clone().unwrap_or_default();
-        let (Some(name), Some(org)) = (spec.name.clone(), labels.get(label::ORG).cloned()) else {
-            continue;
-        };
-        by_name.insert(
-            name.clone(),
-            Target {
-                org,
-                service: name,
-                slug: labels.get(label::SLUG).cloned(),
-                port: labels
-                    .get(label::INTERNAL_PORT)
-                    .and_then(|p| p.parse().ok()),
-                vips: Vec::new(),
-                task_ips: Vec::new(),
-                foreign: BTreeSet::new(),
-            },
-        );
-    }
+    let mut attached: BTreeMap<String, AddressesByOrg> = BTreeMap::new();
     for (network_org, entries) in verbose {
         for (name, entry) in entries {
-            let Some(target) = by_name.get_mut(name) else {
-                continue;
-            };
-            let mut addresses = Vec::new();
-            if let Some(vip) = entry
+            let vips: Vec<String> = entry
                 .get("VIP")
                 .and_then(|v| v.as_str())
                 .filter(|v| !v.is_empty())
-            {
-                target.vips.push(vip.to_string());
-                addresses.push(vip.to_string());
-            }
-            let tasks = entry
+                .map(|v| v.split('/').next().unwrap_or(v).to_string())
+                .into_iter()
+                .collect();
+            let task_ips: Vec<String> = entry
                 .get("Tasks")
                 .and_then(|t| t.as_array())
-                .cloned()
-                .unwrap_or_default();
-            let task_ips: Vec<String> = tasks
-                .iter()
+                .into_iter()
+                .flatten()
                 .filter_map(|task| task.get("EndpointIP")?.as_str())
                 .filter(|ip| !ip.is_empty())
                 .map(str::to_string)
                 .collect();
-            addresses.extend(task_ips.iter().cloned());
-            target.task_ips.extend(task_ips);
-            if network_org != target.org {
-                target.foreign.extend(addresses);
-            }
+            attached
+                .entry(name.clone())
+                .or_default()
+                .insert(network_org.to_string(), (vips, task_ips));
         }
     }
-    by_name.into_values().collect()
+    let mut found = Vec::new();
+    for service in services {
+        let Some(spec) = service.spec.as_ref() else {
+            continue;
+        };
+        let Some(name) = spec.name.clone() else {
+            continue;
+        };
+        let labels = spec.labels.clone().unwrap_or_default();
+        let ours = labels.get(label::MANAGED_BY).map(String::as_str) == Some(MANAGED_BY);
+        let home = labels.get(label::ORG).filter(|_| ours).cloned();
+        let networks = attached.remove(&name).unwrap_or_default();
+        let port = if ours {
+            labels
+                .get(label::INTERNAL_PORT)
+                .and_then(|p| p.parse().ok())
+        } else {
+            spec.endpoint_spec
+                .as_ref()
+                .and_then(|e| e.ports.as_ref()?.first()?.target_port)
+                .and_then(|p| u16::try_from(p).ok())
+        };
+        let owners: BTreeSet<String> = home
+            .iter()
+            .cloned()
+            .chain(networks.keys().cloned())
+            .collect();
+        for owner in owners {
+            let mut target = Target {
+                org: owner.clone(),
+                service: name.clone(),
+                // Aliases live on the home organization's network only.
+                slug: labels
+                    .get(label::SLUG)
+                    .filter(|_| home.as_ref() == Some(&owner))
+                    .cloned(),
+                port,
+                vips: Vec::new(),
+                task_ips: Vec::new(),
+                foreign: BTreeSet::new(),
+                container: false,
+            };
+            for (network_org, (vips, task_ips)) in &networks {
+                target.vips.extend(vips.iter().cloned());
+                target.task_ips.extend(task_ips.iter().cloned());
+                if *network_org != owner {
+                    target.foreign.extend(vips.iter().chain(task_ips).cloned());
+                }
+            }
+            found.push(target);
+        }
+    }
+    for container in containers {
+        for owner in container.addresses.keys() {
+            found.push(Target {
+                org: owner.clone(),
+                service: container.name.clone(),
+                slug: None,
+                port: container.port,
+                vips: Vec::new(),
+                task_ips: container.addresses.values().cloned().collect(),
+                foreign: container
+                    .addresses
+                    .iter()
+                    .filter(|(org, _)| *org != owner)
+                    .map(|(_, ip)| ip.clone())
+                    .collect(),
+                container: true,
+            });
+        }
+    }
+    found
 }
 
 /// The probe arguments: every attempt once, whoever it serves as evidence for.
@@ -1106,6 +1223,7 @@ fn cell_verdict(
     }
     let mut rests_on = BTreeSet::new();
     let mut not_testable = BTreeSet::new();
+    let mut untested = BTreeSet::new();
     for method in attempts.iter().map(|a| a.method).collect::<BTreeSet<_>>() {
         if !testable(method) {
             not_testable.insert(method.label());
@@ -1127,7 +1245,11 @@ fn cell_verdict(
                 ),
             );
         }
-        if !own.is_empty() {
+        if own.is_empty() {
+            // Nothing in the source organization answered by this method (no port, say): its failed crossings
+            // prove nothing, so the cell does not rest on it.
+            untested.insert(method.label());
+        } else {
             rests_on.insert(method.label());
         }
     }
@@ -1141,6 +1263,12 @@ fn cell_verdict(
         "every crossing attempt failed while {source}'s own controls passed; verdict rests on {}",
         rests_on.into_iter().collect::<Vec<_>>().join(", ")
     );
+    if !untested.is_empty() {
+        reason.push_str(&format!(
+            "; untested from {source} (no control there): {}",
+            untested.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
     if !not_testable.is_empty() {
         reason.push_str(&format!(
             "; not testable on this host: {}",
@@ -1265,6 +1393,7 @@ mod tests {
             vips: vec![vip.into()],
             task_ips: ips.iter().map(|s| s.to_string()).collect(),
             foreign: BTreeSet::new(),
+            container: false,
         }
     }
 
