@@ -248,8 +248,12 @@ async fn a_silent_or_cut_event_stream_shows_disconnected_then_recovers() -> Test
             ] {
                 // The reconnect's first call fails twice, so "disconnected" lasts long enough to be seen.
                 proxy.inject("GET /version", swarmdeck_tests::Fault::Fail, 2);
-                let reached = proxy.disrupt_open("GET /events HTTP", fault);
-                assert_eq!(reached, 1, "the app keeps one event stream open");
+                // "connected" shows once the engine answered; the event stream opens just after, so wait for it.
+                swarmdeck_tests::eventually(Duration::from_secs(30), "the app's event stream to open", || {
+                    let reached = proxy.disrupt_open("GET /events HTTP", fault);
+                    async move { Ok((reached > 0).then_some(())) }
+                })
+                .await?;
                 // A silent stream is only noticed when something happens: a deploy makes events.
                 orchestrator
                     .deploy(
