@@ -4,14 +4,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bollard::models::{Service, TaskState};
-use bollard::query_parameters::{ListContainersOptions, ListTasksOptions};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tracing::warn;
 
 use crate::error::Result;
 use crate::model::{HealthGate, TaskHealth, TaskInfo, UpdateState, UpdateStatus};
-use crate::naming::label;
 use crate::retry::Backoff;
 use crate::Orchestrator;
 
@@ -137,7 +135,7 @@ impl Orchestrator {
                 }
                 Err(error) => return Err(error),
             };
-            let update = crate::service::update_status(&service);
+            let update = crate::status::update_status(&service);
             if last_update.as_ref() != Some(&update) {
                 options.send(Progress::Update {
                     status: update.clone(),
@@ -250,95 +248,6 @@ impl Orchestrator {
         let tasks = self.task_infos(service_id).await?;
         Ok((service, tasks))
     }
-
-    /// A service's tasks with their container health, newest first.
-    pub(crate) async fn task_infos(&self, service_id: &str) -> Result<Vec<TaskInfo>> {
-        let tasks = HashMap::from([("service".to_string(), vec![service_id.to_string()])]);
-        let containers = HashMap::from([(
-            "label".to_string(),
-            vec![format!("com.docker.swarm.service.id={service_id}")],
-        )]);
-        self.tasks_matching(tasks, containers).await
-    }
-
-    /// Tasks the filters select with their container health, in two calls whatever their number.
-    pub(crate) async fn tasks_matching(
-        &self,
-        task_filters: HashMap<String, Vec<String>>,
-        container_filters: HashMap<String, Vec<String>>,
-    ) -> Result<Vec<TaskInfo>> {
-        let tasks = self
-            .docker
-            .list_tasks(Some(ListTasksOptions {
-                filters: Some(task_filters),
-            }))
-            .await?;
-        let containers = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(container_filters),
-                ..Default::default()
-            }))
-            .await?;
-        let health_by_container: HashMap<String, TaskHealth> = containers
-            .iter()
-            .filter_map(|c| {
-                Some((
-                    c.id.clone()?,
-                    health_from_status(c.status.as_deref().unwrap_or("")),
-                ))
-            })
-            .collect();
-        let mut infos: Vec<TaskInfo> = tasks
-            .into_iter()
-            .map(|task| {
-                let status = task.status.unwrap_or_default();
-                let container = status.container_status.unwrap_or_default();
-                let container_id = container.container_id.filter(|id| !id.is_empty());
-                let health = container_id
-                    .as_ref()
-                    .and_then(|id| health_by_container.get(id).copied())
-                    .unwrap_or(TaskHealth::Unknown);
-                TaskInfo {
-                    id: task.id.unwrap_or_default(),
-                    service_id: task.service_id.unwrap_or_default(),
-                    slot: task.slot.and_then(|s| u64::try_from(s).ok()),
-                    state: status.state.map(|s| s.to_string()).unwrap_or_default(),
-                    desired_state: task
-                        .desired_state
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
-                    health,
-                    node_id: task.node_id,
-                    error: status.err,
-                    message: status.message,
-                    container_id,
-                    deployment_id: task.spec.and_then(|spec| {
-                        spec.container_spec?
-                            .labels?
-                            .get(label::DEPLOYMENT_ID)
-                            .cloned()
-                    }),
-                    exit_code: container.exit_code,
-                    updated_at: status.timestamp,
-                }
-            })
-            .collect();
-        infos.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
-        Ok(infos)
-    }
-}
-
-impl TaskHealth {
-    /// Running tasks without a check, or on a node whose containers we cannot see, count as healthy: the swarm
-    /// only reports a task with a health check as running once the check passed.
-    pub fn counts_as_healthy(self) -> bool {
-        matches!(
-            self,
-            TaskHealth::Healthy | TaskHealth::NoCheck | TaskHealth::Unknown
-        )
-    }
 }
 
 fn task_failure(task: &TaskInfo) -> Option<String> {
@@ -368,45 +277,9 @@ fn desired_replicas(service: &Service) -> u64 {
         .unwrap_or(0)
 }
 
-/// Health from the engine's container status text (`Up 3 seconds (healthy)`), which every API version has.
-pub fn health_from_status(status: &str) -> TaskHealth {
-    if status.contains("(healthy)") {
-        TaskHealth::Healthy
-    } else if status.contains("(unhealthy)") {
-        TaskHealth::Unhealthy
-    } else if status.contains("(health: starting)") {
-        TaskHealth::Starting
-    } else if status.starts_with("Up") {
-        TaskHealth::NoCheck
-    } else {
-        TaskHealth::Unknown
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn health_is_read_from_status_text() {
-        assert_eq!(
-            health_from_status("Up 3 seconds (healthy)"),
-            TaskHealth::Healthy
-        );
-        assert_eq!(
-            health_from_status("Up 1 minute (unhealthy)"),
-            TaskHealth::Unhealthy
-        );
-        assert_eq!(
-            health_from_status("Up 1 second (health: starting)"),
-            TaskHealth::Starting
-        );
-        assert_eq!(health_from_status("Up 2 hours"), TaskHealth::NoCheck);
-        assert_eq!(
-            health_from_status("Exited (1) 3 seconds ago"),
-            TaskHealth::Unknown
-        );
-    }
 
     #[test]
     fn failed_and_unhealthy_tasks_are_failures() {

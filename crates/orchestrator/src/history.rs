@@ -259,7 +259,7 @@ impl Orchestrator {
         let labels = service.spec.as_ref().and_then(|s| s.labels.as_ref());
         ownership::service_owner(service_name, labels, None)?;
         let live = service.spec.as_ref().and_then(crate::spec::deployment_of);
-        let update = crate::service::update_status(&service);
+        let update = crate::status::update_status(&service);
         let (running, desired) = self.replica_counts(service_name).await?;
         let mut changed = false;
         for (index, record) in history.iter().enumerate() {

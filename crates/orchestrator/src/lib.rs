@@ -21,6 +21,7 @@ mod ownership;
 pub mod retry;
 mod service;
 pub mod spec;
+mod status;
 mod swarm;
 mod topology;
 pub mod validate;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bollard::models::{Service, ServiceSpec, ServiceUpdateStatusStateEnum};
+use bollard::models::{Service, ServiceSpec};
 use bollard::query_parameters::UpdateServiceOptions;
 use tracing::{info, warn};
 
@@ -10,9 +10,10 @@ use crate::error::{Error, Result};
 use crate::gate::{Expect, RunOptions, Verdict};
 use crate::model::{
     DeployOutcome, DeployRequest, DeploymentRecord, DiskEnforcement, Outcome, ServiceDefinition,
-    ServiceStatus, Trigger, UpdateRequest, UpdateState, UpdateStatus,
+    Trigger, UpdateRequest,
 };
-use crate::naming::{self, label};
+use crate::naming;
+use crate::status::current_definition;
 use crate::{ownership, spec, validate, Orchestrator};
 
 /// Attempts at a spec write refused for a stale version before giving up.
@@ -185,49 +186,6 @@ impl Orchestrator {
         self.purge_history(service_name).await?;
         info!(%service_name, "removed");
         Ok(())
-    }
-
-    /// Desired and running replicas (one list call with `status=true`) and each task's state, health and node.
-    #[tracing::instrument(skip(self), err(Debug))]
-    pub async fn service_status(&self, service_name: &str) -> Result<ServiceStatus> {
-        let service =
-            self.find_with_status(service_name)
-                .await?
-                .ok_or_else(|| Error::NotFound {
-                    kind: "service",
-                    name: service_name.to_string(),
-                })?;
-        let id = service.id.clone().unwrap_or_default();
-        let spec = service.spec.as_ref();
-        let labels = spec.and_then(|s| s.labels.as_ref());
-        ownership::service_owner(service_name, labels, None)?;
-        let tasks = self.task_infos(&id).await?;
-        let counts = service.service_status.as_ref();
-        Ok(ServiceStatus {
-            swarm_service_id: id,
-            service_name: service_name.to_string(),
-            org_id: labels.and_then(|l| l.get(label::ORG).cloned()),
-            slug: labels.and_then(|l| l.get(label::SLUG).cloned()),
-            deployment_id: labels.and_then(|l| l.get(label::DEPLOYMENT_ID).cloned()),
-            image: spec.and_then(|s| {
-                s.task_template
-                    .as_ref()?
-                    .container_spec
-                    .as_ref()?
-                    .image
-                    .clone()
-            }),
-            desired: counts.and_then(|c| c.desired_tasks).unwrap_or(0),
-            running: counts.and_then(|c| c.running_tasks).unwrap_or(0),
-            update: update_status(&service),
-            tasks,
-        })
-    }
-
-    /// The swarm's state of the service's last update or rollback.
-    #[tracing::instrument(skip(self), err(Debug))]
-    pub async fn update_status(&self, service_name: &str) -> Result<UpdateStatus> {
-        Ok(update_status(&self.inspect_ours(service_name).await?))
     }
 
     /// Writes a change as a new deployment: record first, then the spec, then the health gate.
@@ -506,46 +464,6 @@ impl Orchestrator {
         Ok(())
     }
 
-    pub(crate) async fn find_service(&self, service_name: &str) -> Result<Option<Service>> {
-        match self
-            .docker
-            .inspect_service(service_name, None)
-            .await
-            .map_err(Error::from)
-        {
-            // Inspect also answers to ids and id prefixes: only the exact name counts.
-            Ok(service)
-                if service.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(service_name) =>
-            {
-                Ok(Some(service))
-            }
-            Ok(_) => Ok(None),
-            Err(error) if error.is_not_found() => Ok(None),
-            Err(error) => Err(error),
-        }
-    }
-
-    /// The service's current definition, as its spec holds it.
-    pub async fn service_definition(&self, service_name: &str) -> Result<ServiceDefinition> {
-        let service = self.inspect_ours(service_name).await?;
-        current_definition(service_name, &service)
-    }
-
-    /// A service we manage, by exact name. One that is not ours is refused, naming whose it is.
-    pub(crate) async fn inspect_ours(&self, service_name: &str) -> Result<Service> {
-        let not_found = || Error::NotFound {
-            kind: "service",
-            name: service_name.to_string(),
-        };
-        let service = self
-            .find_service(service_name)
-            .await?
-            .ok_or_else(not_found)?;
-        let spec = service.spec.as_ref();
-        ownership::service_owner(service_name, spec.and_then(|s| s.labels.as_ref()), None)?;
-        Ok(service)
-    }
-
     /// The organization's service of this slug, under its name or, for a service deployed before names were
     /// made unambiguous, under the earlier name when its labels say it is exactly this one. A service holding
     /// the name that is not this organization's is refused, naming its holder.
@@ -646,17 +564,6 @@ fn merge_update(
     Ok(definition)
 }
 
-fn current_definition(service_name: &str, service: &Service) -> Result<ServiceDefinition> {
-    service
-        .spec
-        .as_ref()
-        .and_then(spec::definition_from_spec)
-        .ok_or_else(|| Error::CorruptRecord {
-            config: service_name.to_string(),
-            reason: "the service spec lacks Swarmdeck's labels or image".to_string(),
-        })
-}
-
 fn current_tag(image: &str) -> Option<String> {
     let without_digest = image.split('@').next()?;
     let repository = crate::images::repository_of(without_digest);
@@ -673,71 +580,9 @@ fn lease(definition: &ServiceDefinition, options: &RunOptions) -> Duration {
     options.gate.timeout + per_task * definition.replicas + LEASE_MARGIN
 }
 
-/// The swarm's update status, with all six states mapped and none when no update ran.
-pub(crate) fn update_status(service: &Service) -> UpdateStatus {
-    let Some(status) = service.update_status.as_ref() else {
-        return UpdateStatus {
-            state: UpdateState::None,
-            message: None,
-            started_at: None,
-            completed_at: None,
-        };
-    };
-    UpdateStatus {
-        state: map_update_state(status.state),
-        message: status.message.clone(),
-        started_at: status.started_at.clone(),
-        completed_at: status.completed_at.clone(),
-    }
-}
-
-/// Maps the engine's update state.
-pub fn map_update_state(state: Option<ServiceUpdateStatusStateEnum>) -> UpdateState {
-    match state {
-        Some(ServiceUpdateStatusStateEnum::UPDATING) => UpdateState::Updating,
-        Some(ServiceUpdateStatusStateEnum::PAUSED) => UpdateState::Paused,
-        Some(ServiceUpdateStatusStateEnum::COMPLETED) => UpdateState::Completed,
-        Some(ServiceUpdateStatusStateEnum::ROLLBACK_STARTED) => UpdateState::RollbackStarted,
-        Some(ServiceUpdateStatusStateEnum::ROLLBACK_PAUSED) => UpdateState::RollbackPaused,
-        Some(ServiceUpdateStatusStateEnum::ROLLBACK_COMPLETED) => UpdateState::RollbackCompleted,
-        Some(ServiceUpdateStatusStateEnum::EMPTY) | None => UpdateState::None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn all_six_update_states_and_none_are_mapped() {
-        use ServiceUpdateStatusStateEnum as S;
-        let mapped: Vec<UpdateState> = [
-            None,
-            Some(S::EMPTY),
-            Some(S::UPDATING),
-            Some(S::PAUSED),
-            Some(S::COMPLETED),
-            Some(S::ROLLBACK_STARTED),
-            Some(S::ROLLBACK_PAUSED),
-            Some(S::ROLLBACK_COMPLETED),
-        ]
-        .into_iter()
-        .map(map_update_state)
-        .collect();
-        assert_eq!(
-            mapped,
-            vec![
-                UpdateState::None,
-                UpdateState::None,
-                UpdateState::Updating,
-                UpdateState::Paused,
-                UpdateState::Completed,
-                UpdateState::RollbackStarted,
-                UpdateState::RollbackPaused,
-                UpdateState::RollbackCompleted,
-            ]
-        );
-    }
 
     #[test]
     fn current_tag_is_read_from_a_reference() {

@@ -179,7 +179,7 @@ impl Orchestrator {
                 deployment_id: crate::spec::deployment_of(spec),
                 desired: summary.desired,
                 running: summary.running,
-                update_state: crate::service::update_status(service).state,
+                update_state: crate::status::update_status(service).state,
                 networks,
             };
             orgs.entry(org.clone())
