@@ -2,6 +2,7 @@
 //! real engine. `make test` runs it with `xvfb-run`; each case saves a screenshot under target/e2e-screenshots/.
 
 mod panel;
+mod restart;
 mod views;
 
 use std::path::PathBuf;
@@ -132,7 +133,7 @@ async fn a_deploy_through_the_command_shows_in_the_topology_and_the_page() -> Te
 }
 
 /// Stopping the engine is only done to an engine this project started (or on CI).
-fn may_stop_engine() -> Option<String> {
+pub(crate) fn may_stop_engine() -> Option<String> {
     let state_dir =
         std::env::var("SWARMDECK_STATE_DIR").unwrap_or_else(|_| "/var/tmp/swarmdeck".to_string());
     let marker =
@@ -249,10 +250,14 @@ async fn a_silent_or_cut_event_stream_shows_disconnected_then_recovers() -> Test
                 // The reconnect's first call fails twice, so "disconnected" lasts long enough to be seen.
                 proxy.inject("GET /version", swarmdeck_tests::Fault::Fail, 2);
                 // "connected" shows once the engine answered; the event stream opens just after, so wait for it.
-                swarmdeck_tests::eventually(Duration::from_secs(30), "the app's event stream to open", || {
-                    let reached = proxy.disrupt_open("GET /events HTTP", fault);
-                    async move { Ok((reached > 0).then_some(())) }
-                })
+                swarmdeck_tests::eventually(
+                    Duration::from_secs(30),
+                    "the app's event stream to open",
+                    || {
+                        let reached = proxy.disrupt_open("GET /events HTTP", fault.clone());
+                        async move { Ok((reached > 0).then_some(())) }
+                    },
+                )
                 .await?;
                 // A silent stream is only noticed when something happens: a deploy makes events.
                 orchestrator

@@ -221,6 +221,49 @@ async fn two_processes_writing_one_service_keep_every_change_that_succeeded() ->
         if marked {
             assert_eq!(definition.env.get("MARK").map(String::as_str), Some("set"));
         }
+
+        // rollback vs deploy: two whole specs. What runs is one that reported success, and when both did, the
+        // later one; the other was never silently reverted while it claimed success.
+        let org = orgs[0].clone();
+        let (rolled, deployed) = tokio::join!(
+            cli(args(&["rollback", &name])),
+            cli(args(&[
+                "deploy",
+                "--org",
+                &org,
+                "--slug",
+                "web",
+                "--image",
+                swarmdeck_tests::FIXTURE_REPO,
+                "--tag",
+                "v1",
+                "--port",
+                "8080",
+                "--env",
+                "FROM=deploy",
+            ])),
+        );
+        let (rolled, deployed) = (rolled?, deployed?);
+        assert!(
+            rolled || deployed,
+            "neither the rollback nor the deploy succeeded"
+        );
+        let history = orchestrator.deployment_history(&name).await?;
+        let live = orchestrator
+            .service_status(&name)
+            .await?
+            .deployment_id
+            .ok_or("no live deployment")?;
+        let succeeded: Vec<&swarmdeck_orchestrator::DeploymentRecord> = history
+            .iter()
+            .take(2)
+            .filter(|r| r.outcome == Outcome::Succeeded)
+            .collect();
+        assert_eq!(
+            succeeded.first().map(|r| r.deployment_id.as_str()),
+            Some(live.as_str()),
+            "what runs is not the newest change that reported success: {history:#?}"
+        );
         Ok(())
     })
     .await

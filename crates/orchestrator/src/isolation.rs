@@ -24,6 +24,7 @@ use tracing::{info, warn};
 
 use crate::error::{Error, Result};
 use crate::naming::{self, label, MANAGED_BY};
+use crate::retry::{retry_transient, Backoff};
 use crate::{lease, validate, Orchestrator};
 
 /// The probe program, compiled by build.rs.
@@ -34,6 +35,12 @@ const PROBE_REPO: &str = "swarmdeck-probe";
 const PROBE_LABEL: &str = "io.swarmdeck.probe";
 /// Probes older than this are leftovers of a crashed check.
 const STALE_PROBE_AGE: Duration = Duration::from_secs(600);
+/// Retries of a probe's removal: about a minute, enough for an engine to restart.
+const PROBE_REMOVAL: Backoff = Backoff {
+    initial: Duration::from_millis(500),
+    max_delay: Duration::from_secs(5),
+    attempts: 16,
+};
 
 /// How a target was tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -684,12 +691,21 @@ impl Orchestrator {
             })),
             () = cancel.cancelled() => Err(Error::Cancelled),
         };
-        let remove = RemoveContainerOptions {
-            force: true,
-            ..Default::default()
-        };
-        if let Err(error) = self.docker.remove_container(&id, Some(remove)).await {
-            warn!(%id, %error, "probe container not removed; the next check sweeps it");
+        // An engine restarting under the check refuses for a while: keep trying, so no probe outlives its check.
+        let removed = retry_transient(PROBE_REMOVAL, "remove a probe", || {
+            let remove = RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            };
+            self.docker.remove_container(&id, Some(remove))
+        })
+        .await;
+        match removed {
+            Ok(()) => {}
+            Err(error) if error.is_not_found() => {}
+            Err(error) => {
+                warn!(%id, %error, "probe container not removed; a later check sweeps it")
+            }
         }
         result
     }

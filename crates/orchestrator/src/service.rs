@@ -303,6 +303,8 @@ impl Orchestrator {
                 Err(error) => break Err(error),
             }
         };
+        // Another client may have created the service first; then this write was an update of it.
+        let created = created && located.is_none();
         let service_id = match written {
             Ok(id) => id,
             Err(error) => {
