@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use bollard::query_parameters::EventsOptions;
 use futures_util::StreamExt;
-use swarmdeck_orchestrator::{changes, spec, validate, Orchestrator};
+use swarmdeck_orchestrator::{changes, naming, spec, validate, Orchestrator};
 use swarmdeck_tests::{fast_run, with_orgs, CountingProxy, TestResult};
 
 use crate::fixture_request;
@@ -80,9 +80,7 @@ async fn health_check_execs_are_not_cluster_changes_but_a_container_start_is() -
             .duration_since(std::time::UNIX_EPOCH)?
             .as_secs()
             .to_string();
-        let deployed = orchestrator
-            .deploy(&fixture_request(&orgs[0], "checked", "v1"), &fast_run())
-            .await?;
+        let service_name = naming::service_name(&orgs[0], "checked");
         let options = EventsOptions {
             since: Some(since),
             until: None,
@@ -90,18 +88,29 @@ async fn health_check_execs_are_not_cluster_changes_but_a_container_start_is() -
                 ("type".to_string(), vec!["container".to_string()]),
                 (
                     "label".to_string(),
-                    vec![format!(
-                        "com.docker.swarm.service.name={}",
-                        deployed.service_name
-                    )],
+                    vec![format!("com.docker.swarm.service.name={service_name}")],
                 ),
             ])),
         };
+        // Listening starts before the deploy: the engine replays only its last 256 events, and a busy engine
+        // (every suite's health checks) pushes the container's start out of them within seconds.
         let mut events = orchestrator.docker().events(Some(options));
+        let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let listener = tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                if sender.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+        let deployed = orchestrator
+            .deploy(&fixture_request(&orgs[0], "checked", "v1"), &fast_run())
+            .await?;
+        assert_eq!(deployed.service_name, service_name);
         let mut actions = Vec::new();
         // The fixture is checked every second: an exec must come well within this.
         let seen = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(event) = events.next().await {
+            while let Some(event) = received.recv().await {
                 let action = event?.action.unwrap_or_default();
                 let exec_done = action.starts_with("exec_die");
                 actions.push(action);
@@ -112,6 +121,7 @@ async fn health_check_execs_are_not_cluster_changes_but_a_container_start_is() -
             TestResult::Ok(false)
         })
         .await;
+        listener.abort();
         assert!(
             matches!(seen, Ok(Ok(true))),
             "no start and health-check exec seen: {seen:?}, {actions:?}"
