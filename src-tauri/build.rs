@@ -1,33 +1,5 @@
-/// The app's commands: the ACL allows exactly these, and capabilities/main.json grants them to the window.
-const COMMANDS: &[&str] = &[
-    "swarm_info",
-    "init_swarm",
-    "host_preflight",
-    "connection_state",
-    "retry_connection",
-    "topology",
-    "deploy",
-    "update_service",
-    "scale_service",
-    "remove_service",
-    "service_status",
-    "update_status",
-    "deployment_history",
-    "reconcile_history",
-    "rollback",
-    "rollback_target",
-    "rollback_to",
-    "ensure_org_network",
-    "remove_org_network",
-    "org_services",
-    "verify_isolation",
-    "cancel_isolation",
-    "service_logs",
-    "follow_logs",
-    "stop_logs",
-    "get_settings",
-    "save_settings",
-];
+// The command list is shared with the app crate, which tests it against its registered commands.
+include!("src/command_names.rs");
 
 fn main() {
     // The config lives at the repository root, beside ui/ and icons/.

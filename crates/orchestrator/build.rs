@@ -1,16 +1,18 @@
 //! Compiles the probe (the std-only fixture program) into a static binary that the isolation check puts into a
-//! `FROM scratch` image on the engine, so no registry is ever needed. rustc is called directly on the single
-//! source file: a nested cargo would contend for the build lock.
+//! `FROM scratch` image on the engine, so no registry is ever needed. rustc is called directly on the main
+//! file (it finds the modules next to it): a nested cargo would contend for the build lock.
 
 use std::path::PathBuf;
 use std::process::Command;
 
 const PROBE_SOURCE: &str = "../fixture/src/main.rs";
+/// The probe's modules live next to its main file; rustc finds them from it.
+const PROBE_DIR: &str = "../fixture/src";
 /// The engine architecture the probe is built for; other engines get a clear error at check time.
 const PROBE_TARGET: &str = "x86_64-unknown-linux-gnu";
 
 fn main() {
-    println!("cargo:rerun-if-changed={PROBE_SOURCE}");
+    println!("cargo:rerun-if-changed={PROBE_DIR}");
     println!("cargo:rerun-if-changed=build.rs");
     let out =
         PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("swarmdeck-probe");

@@ -1,11 +1,10 @@
-//! The engine connection: one long-lived watcher owns it, reconnects with backoff, and turns the engine's
-//! `/events` stream into typed UI events. Commands borrow the current connection.
+//! The engine connection: one long-lived watcher owns it, reconnects with backoff, and turns the core's change
+//! stream into typed UI events. Commands borrow the current connection.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use swarmdeck_orchestrator::{changes, Docker, Orchestrator};
+use swarmdeck_orchestrator::{Change, ChangeStream, Orchestrator};
 use tauri::AppHandle;
 use tauri_specta::Event as _;
 use tokio::sync::{Notify, RwLock};
@@ -15,22 +14,10 @@ use crate::error::{redact_socket, AppError, CommandResult};
 use crate::events::{ChangeKind, ClusterChanged, ConnectionChanged, ConnectionState};
 use crate::settings::ConnectionProfile;
 
-/// Events carry no tasks, and a slow subscriber loses events: a periodic resync corrects anything missed.
-const RECONCILE_EVERY: Duration = Duration::from_secs(30);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LONGEST_RETRY: Duration = Duration::from_secs(10);
-/// How often the connection's liveness is checked while connected. `/events` sends nothing while nothing happens,
-/// so silence alone proves nothing: a ping must answer, and the events the engine logged meanwhile must have come.
-const LIVENESS_EVERY: Duration = Duration::from_secs(10);
-/// How long a liveness check may take before the engine counts as gone.
-const LIVENESS_TIMEOUT: Duration = Duration::from_secs(5);
-/// Events younger than this may still be on their way down the stream, so they prove nothing yet.
-const EVENT_GRACE_SECS: i64 = 2;
 /// A connection that lasted this long was a working one: the next failure starts the backoff afresh.
 const STABLE_AFTER: Duration = Duration::from_secs(30);
-/// The longest a dead or half-open connection can pass for connected: a check's interval, its two calls'
-/// timeouts, and the grace given to events in flight.
-pub const DISCONNECT_NOTICED_WITHIN: Duration = Duration::from_secs(22);
 
 /// Shared connection state, managed by Tauri.
 pub struct Engine {
@@ -101,8 +88,10 @@ impl Engine {
         let mut failures: u32 = 0;
         loop {
             let profile = self.profile.read().await.clone();
-            let reason = match connect(&profile).await {
-                Ok((orchestrator, version)) => {
+            let reason = match Orchestrator::connect(&profile.endpoint()).await {
+                Ok(connected) => {
+                    let (orchestrator, version) =
+                        (connected.orchestrator, connected.engine_version);
                     let connected_at = tokio::time::Instant::now();
                     info!(%version, profile = %profile.name, "engine connected");
                     *self.orchestrator.write().await = Some(orchestrator.clone());
@@ -125,7 +114,7 @@ impl Engine {
                     failures = failures_after_connection(failures, connected_at.elapsed());
                     reason
                 }
-                Err(reason) => reason,
+                Err(error) => redact_socket(&error.to_string()),
             };
             let delay = backoff(failures);
             failures = failures.saturating_add(1);
@@ -146,41 +135,19 @@ impl Engine {
         }
     }
 
-    /// Forwards engine events until the stream ends (the engine went away), a liveness check fails (a dead or
-    /// half-open connection), or another profile is chosen.
+    /// Forwards engine changes until the connection is lost (the stream ended, or a liveness check failed on a
+    /// dead or half-open connection) or another profile is chosen.
     async fn follow_events(&self, app: &AppHandle, orchestrator: &Orchestrator) -> String {
-        let docker = orchestrator.docker();
-        let mut events = docker.events(None::<bollard::query_parameters::EventsOptions>);
-        let mut reconcile = tokio::time::interval(RECONCILE_EVERY);
-        reconcile.tick().await;
-        let mut liveness = tokio::time::interval(LIVENESS_EVERY);
-        liveness.tick().await;
-        // Engine time (Unix nanoseconds) of the newest event the stream delivered, and (Unix seconds, the engine's
-        // clock, never ours) how far the events the engine logged have been compared with it. Events of the second
-        // the stream was opened in may predate it, so the comparison starts after that.
-        let mut newest_seen: i64 = 0;
-        let mut checked_up_to = match engine_time(docker).await {
-            Ok(now) => now + 1,
-            Err(reason) => return redact_socket(&reason),
+        let mut changes: ChangeStream = match orchestrator.changes().await {
+            Ok(changes) => changes,
+            Err(error) => return redact_socket(&error.to_string()),
         };
         loop {
             tokio::select! {
-                event = events.next() => match event {
-                    Some(Ok(message)) => {
-                        newest_seen = newest_seen.max(message.time_nano.unwrap_or(0));
-                        let action = message.action.as_deref().unwrap_or("");
-                        if let Some(kind) = message.typ.and_then(|t| change_kind(t.as_ref(), action)) {
-                            let id = message.actor.and_then(|a| a.id).unwrap_or_default();
-                            emit_change(app, kind, action, &id);
-                        }
-                    }
-                    Some(Err(error)) => return redact_socket(&format!("the engine's event stream failed: {error}")),
-                    None => return "the engine closed its event stream".to_string(),
-                },
-                _ = reconcile.tick() => emit_change(app, ChangeKind::Resync, "reconcile", ""),
-                _ = liveness.tick() => match check_liveness(docker, checked_up_to, newest_seen).await {
-                    Ok(until) => checked_up_to = checked_up_to.max(until),
-                    Err(reason) => return redact_socket(&reason),
+                change = changes.next() => match change {
+                    Ok(Change::Object { kind, action, id }) => emit_change(app, kind.into(), &action, &id),
+                    Ok(Change::Resync) => emit_change(app, ChangeKind::Resync, "reconcile", ""),
+                    Err(error) => return redact_socket(&error.to_string()),
                 },
                 () = self.profile_changed.notified() => return "reconnecting with another profile".to_string(),
             }
@@ -195,90 +162,6 @@ impl Engine {
     }
 }
 
-async fn connect(profile: &ConnectionProfile) -> Result<(Orchestrator, String), String> {
-    let docker = profile
-        .docker()
-        .map_err(|e| redact_socket(&e.to_string()))?;
-    let docker: Docker = docker.negotiate_version().await.map_err(|e| {
-        redact_socket(&format!(
-            "no Docker engine answers at {}: {e}",
-            profile.describe()
-        ))
-    })?;
-    let version = docker
-        .version()
-        .await
-        .map_err(|e| {
-            redact_socket(&format!(
-                "the engine at {} does not answer: {e}",
-                profile.describe()
-            ))
-        })?
-        .version
-        .unwrap_or_default();
-    Ok((Orchestrator::new(docker), version))
-}
-
-/// The engine's clock, in Unix seconds.
-async fn engine_time(docker: &Docker) -> Result<i64, String> {
-    let info = tokio::time::timeout(LIVENESS_TIMEOUT, docker.info())
-        .await
-        .map_err(|_| {
-            format!(
-                "the engine did not answer within {} s",
-                LIVENESS_TIMEOUT.as_secs()
-            )
-        })?
-        .map_err(|e| format!("the engine stopped answering: {e}"))?;
-    info.system_time
-        .as_deref()
-        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
-        .map(|at| at.timestamp())
-        .ok_or_else(|| "the engine did not say what time it is".to_string())
-}
-
-/// Whether the connection still works: the engine answers, and every event it logged since `since` (Unix seconds,
-/// engine clock) up to a moment ago reached the stream, which has delivered events up to `newest_seen` (Unix
-/// nanoseconds). Returns how far the comparison got.
-async fn check_liveness(docker: &Docker, since: i64, newest_seen: i64) -> Result<i64, String> {
-    let until = engine_time(docker).await? - EVENT_GRACE_SECS;
-    let check = async {
-        if until <= since {
-            return Ok(since);
-        }
-        let options = bollard::query_parameters::EventsOptions {
-            since: Some(since.to_string()),
-            until: Some(until.to_string()),
-            filters: None,
-        };
-        let logged: Vec<i64> = docker
-            .events(Some(options))
-            .filter_map(|event| async move { event.ok()?.time_nano })
-            .collect()
-            .await;
-        match missed_event(&logged, newest_seen) {
-            Some(at) => Err(format!(
-                "the engine's event stream went silent: an event the engine logged at {} never arrived",
-                chrono::DateTime::from_timestamp_nanos(at).to_rfc3339()
-            )),
-            None => Ok(until),
-        }
-    };
-    tokio::time::timeout(LIVENESS_TIMEOUT, check)
-        .await
-        .unwrap_or_else(|_| {
-            Err(format!(
-                "the engine did not answer a liveness check within {} s",
-                LIVENESS_TIMEOUT.as_secs()
-            ))
-        })
-}
-
-/// An event the engine logged (Unix nanoseconds) that is newer than anything the stream delivered.
-fn missed_event(logged: &[i64], newest_seen: i64) -> Option<i64> {
-    logged.iter().copied().filter(|at| *at > newest_seen).max()
-}
-
 /// Failures counted after a connection ends: one that lasted was a working connection, so the backoff starts
 /// afresh; one that failed at once counts as another failure, so a flapping engine is retried ever more slowly
 /// instead of every 500 ms.
@@ -288,10 +171,6 @@ fn failures_after_connection(failures: u32, lasted: Duration) -> u32 {
     } else {
         failures
     }
-}
-
-fn change_kind(event_type: &str, action: &str) -> Option<ChangeKind> {
-    changes::cluster_change(event_type, action).map(Into::into)
 }
 
 fn emit_change(app: &AppHandle, kind: ChangeKind, action: &str, id: &str) {
@@ -355,25 +234,5 @@ mod tests {
         }
         assert_eq!(delays, vec![500, 1000, 2000, 4000, 8000]);
         assert_eq!(failures_after_connection(4, STABLE_AFTER), 0);
-    }
-
-    #[test]
-    fn an_event_newer_than_the_stream_delivered_means_the_stream_is_silent() {
-        assert_eq!(missed_event(&[10, 20], 20), None);
-        assert_eq!(missed_event(&[10, 30, 25], 20), Some(30));
-        assert_eq!(missed_event(&[], 0), None);
-        assert!(
-            DISCONNECT_NOTICED_WITHIN
-                >= LIVENESS_EVERY + LIVENESS_TIMEOUT * 2 + Duration::from_secs(2),
-            "the stated bound covers a check's interval, its timeout and the events' grace"
-        );
-    }
-
-    #[test]
-    fn engine_events_map_to_change_kinds() {
-        assert_eq!(change_kind("service", "update"), Some(ChangeKind::Service));
-        assert_eq!(change_kind("container", "die"), Some(ChangeKind::Container));
-        assert_eq!(change_kind("container", "exec_die"), None);
-        assert_eq!(change_kind("image", "pull"), None);
     }
 }

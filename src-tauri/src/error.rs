@@ -24,7 +24,11 @@ pub enum AppError {
     /// The named service, network or deployment does not exist.
     #[error("{message}")]
     NotFound {
-        /// What was not found.
+        /// What kind of object was looked up (`service`, `network`, `deployment`, …).
+        kind: String,
+        /// The name or id that was looked up.
+        name: String,
+        /// The whole sentence, for people.
         message: String,
     },
     /// The network is still used by these services.
@@ -53,6 +57,8 @@ pub enum AppError {
         code: String,
         /// The message.
         message: String,
+        /// The engine's HTTP status, when the engine refused the request.
+        engine_status: Option<u16>,
     },
 }
 
@@ -61,7 +67,11 @@ impl From<core::Error> for AppError {
         let message = error.to_string();
         match error {
             core::Error::Invalid { field, rule } => AppError::Invalid { field, rule },
-            core::Error::NotFound { .. } => AppError::NotFound { message },
+            core::Error::NotFound { kind, ref name } => AppError::NotFound {
+                kind: kind.to_string(),
+                name: name.clone(),
+                message,
+            },
             core::Error::NetworkInUse { network, services } => {
                 AppError::NetworkInUse { network, services }
             }
@@ -74,11 +84,14 @@ impl From<core::Error> for AppError {
                 rolled_back: true,
             },
             core::Error::Cancelled => AppError::Cancelled,
-            core::Error::Connection(_) => AppError::EngineUnavailable {
+            core::Error::Connection(_)
+            | core::Error::Unreachable { .. }
+            | core::Error::EventsLost { .. } => AppError::EngineUnavailable {
                 message: redact_socket(&message),
             },
             other => AppError::Other {
                 code: code_of(&other).to_string(),
+                engine_status: other.engine_status(),
                 message,
             },
         }
@@ -153,6 +166,21 @@ mod tests {
             status: 500,
             message: "boom".into(),
         });
-        assert!(matches!(error, AppError::Other { ref code, .. } if code == "engine"));
+        assert!(matches!(
+            error,
+            AppError::Other { ref code, engine_status: Some(500), .. } if code == "engine"
+        ));
+    }
+
+    #[test]
+    fn not_found_keeps_the_kind_and_name() {
+        let error = AppError::from(core::Error::NotFound {
+            kind: "service",
+            name: "org-acme-web".into(),
+        });
+        let json = serde_json::to_value(&error).unwrap_or_default();
+        assert_eq!(json["type"], "NotFound");
+        assert_eq!(json["data"]["kind"], "service");
+        assert_eq!(json["data"]["name"], "org-acme-web");
     }
 }

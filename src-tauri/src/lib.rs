@@ -3,12 +3,15 @@
 //! Only this crate knows about IPC: it converts core types to the DTOs in [`dto`], maps errors to [`AppError`],
 //! and exports TypeScript bindings with tauri-specta.
 
+#[cfg(test)]
+mod command_names;
 pub mod commands;
 pub mod dto;
 pub mod engine;
 pub mod error;
 pub mod events;
 pub mod settings;
+mod streaming;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -209,5 +212,43 @@ mod tests {
             current == generated,
             "ui/src/bindings.ts is stale: run `make bindings` and commit the result"
         );
+    }
+
+    /// The commands registered with the invoke handler, the ACL's list in `command_names.rs` and the window's
+    /// capability name the same set, so no command is unreachable or allowed without existing.
+    #[test]
+    fn the_command_lists_agree() {
+        use std::collections::BTreeSet;
+        let fresh =
+            std::env::temp_dir().join(format!("swarmdeck-commands-{}.ts", std::process::id()));
+        specta_builder()
+            .export(Typescript::default(), &fresh)
+            .expect("bindings export");
+        let generated = std::fs::read_to_string(&fresh).expect("generated bindings");
+        let _ = std::fs::remove_file(&fresh);
+        let registered: BTreeSet<String> = generated
+            .split("__TAURI_INVOKE")
+            .skip(1)
+            // `__TAURI_INVOKE("name", …)` or, for a command without a result, `__TAURI_INVOKE<void>("name")`.
+            .filter_map(|rest| rest.split_once("(\"")?.1.split('"').next())
+            .map(str::to_string)
+            .collect();
+        let acl: BTreeSet<String> = command_names::COMMANDS
+            .iter()
+            .map(|name| name.to_string())
+            .collect();
+        assert_eq!(registered, acl, "specta_builder() vs command_names.rs");
+
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json"))
+                .expect("capabilities/main.json");
+        let granted: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .filter_map(|permission| permission.as_str()?.strip_prefix("allow-"))
+            .map(|name| name.replace('-', "_"))
+            .collect();
+        assert_eq!(granted, acl, "capabilities/main.json vs command_names.rs");
     }
 }

@@ -4,10 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use swarmdeck_orchestrator::Docker;
-
-/// Seconds an engine request may take before it fails.
-const REQUEST_TIMEOUT_SECS: u64 = 120;
+use swarmdeck_orchestrator::Endpoint;
 
 /// Key of the settings document in the store.
 pub const STORE_KEY: &str = "settings";
@@ -56,32 +53,22 @@ impl ConnectionProfile {
         }
     }
 
-    /// An engine client for this profile (nothing is sent yet).
-    pub fn docker(&self) -> Result<Docker, bollard::errors::Error> {
+    /// Where this profile's engine listens.
+    pub fn endpoint(&self) -> Endpoint {
         match &self.kind {
-            ProfileKind::Local => Docker::connect_with_defaults(),
-            ProfileKind::Host { url } => Docker::connect_with_host(url),
+            ProfileKind::Local => Endpoint::Local,
+            ProfileKind::Host { url } => Endpoint::Host { url: url.clone() },
             ProfileKind::Tls {
                 url,
                 ca_path,
                 cert_path,
                 key_path,
-            } => Docker::connect_with_ssl(
-                url,
-                Path::new(key_path),
-                Path::new(cert_path),
-                Path::new(ca_path),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
-        }
-    }
-
-    /// Where this profile points, for messages; the local socket path stays out of the UI.
-    pub fn describe(&self) -> String {
-        match &self.kind {
-            ProfileKind::Local => "the local engine".to_string(),
-            ProfileKind::Host { url } | ProfileKind::Tls { url, .. } => url.clone(),
+            } => Endpoint::Tls {
+                url: url.clone(),
+                ca_path: ca_path.clone(),
+                cert_path: cert_path.clone(),
+                key_path: key_path.clone(),
+            },
         }
     }
 }

@@ -1,6 +1,10 @@
 //! Views over several organizations: the isolation matrix.
 
-use swarmdeck_tests::{create_bridge, fast_run, fixture_request, with_orgs, TestResult};
+use std::time::Duration;
+
+use swarmdeck_tests::{
+    create_bridge, eventually, fast_run, fixture_request, with_orgs, TestResult,
+};
 use thirtyfour::prelude::*;
 
 use crate::{attribute_of, click, screenshot, text_of, with_app};
@@ -33,6 +37,10 @@ async fn the_isolation_matrix_shows_isolated_then_a_leak_through_a_bridge() -> T
                 .await?;
         }
         with_app(|page| async move {
+            // The graph's first view shows both organizations, titles included (seen in the screenshot).
+            click(&page, "tab-topology").await?;
+            attribute_of(&page, "topology-graph", "data-layout", |v| v == "ready").await?;
+            screenshot(&page, "topology-two-orgs").await?;
             click(&page, "tab-isolation").await?;
             text_of(&page, &format!("isolation-org-{b}"), |_| true).await?;
             run_check(&page, &orgs).await?;
@@ -98,11 +106,30 @@ async fn every_view_fits_1024_by_700_in_light_and_dark() -> TestResult {
                 attribute_of(&page, "service-panel", "data-service", |s| s == service).await?;
                 assert_fits(&page, &format!("service panel ({theme})")).await?;
                 screenshot(&page, &format!("fit-panel-{theme}")).await?;
+                // The panel belongs to the views that list services: over the matrix it would hide half of it.
+                click(&page, "tab-isolation").await?;
+                panel_displayed(&page, false).await?;
+                click(&page, "tab-home").await?;
+                panel_displayed(&page, true).await?;
                 click(&page, "panel-close").await?;
             }
             Ok(())
         })
         .await
+    })
+    .await
+}
+
+/// Waits until the open service panel is shown (`true`) or hidden (`false`).
+async fn panel_displayed(page: &WebDriver, shown: bool) -> TestResult {
+    let what = if shown {
+        "the service panel shown"
+    } else {
+        "the service panel hidden"
+    };
+    eventually(Duration::from_secs(10), what, || async move {
+        let panel = page.find(By::Css("[data-testid='service-panel']")).await?;
+        Ok((panel.is_displayed().await? == shown).then_some(()))
     })
     .await
 }

@@ -1,3 +1,10 @@
+//! The isolation check against a real engine: isolated organizations, leaks through bridging services and
+//! connected containers, inconclusive cells and ingress exposure, and no probe left behind after a cancel, a kill
+//! or a failing probe.
+//!
+//! The file is long because each case builds its own topology of organizations and services on the engine and
+//! checks the whole report it yields.
+
 use std::collections::HashMap;
 use std::time::Duration;
 

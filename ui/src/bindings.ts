@@ -12,7 +12,7 @@ export const commands = {
 	/**  What the engine's host can and cannot do for isolation and discovery. */
 	hostPreflight: () => typedError<PreflightFinding[], AppError>(__TAURI_INVOKE("host_preflight")),
 	/**  The engine connection right now. */
-	connectionState: () => typedError<ConnectionState, null>(__TAURI_INVOKE("connection_state")),
+	connectionState: () => typedError<ConnectionState, AppError>(__TAURI_INVOKE("connection_state")),
 	/**  Tries to reach the engine now instead of waiting for the next retry. */
 	retryConnection: () => __TAURI_INVOKE<void>("retry_connection"),
 	/**  Organizations → networks → services → tasks → nodes, in a constant number of engine calls. */
@@ -51,13 +51,13 @@ export const commands = {
 	 */
 	verifyIsolation: (request: IsolationRequest, progress: Channel<IsolationProgress>) => typedError<IsolationReport, AppError>(__TAURI_INVOKE("verify_isolation", { request, progress })),
 	/**  Cancels the running isolation check; its probes are removed. */
-	cancelIsolation: () => typedError<null, null>(__TAURI_INVOKE("cancel_isolation")),
+	cancelIsolation: () => typedError<null, AppError>(__TAURI_INVOKE("cancel_isolation")),
 	/**  Reads the logs the query selects. */
 	serviceLogs: (service: string, query: LogQuery) => typedError<LogLine[], AppError>(__TAURI_INVOKE("service_logs", { service, query })),
 	/**  Follows the logs into `events` in batches, then says why it ended; returns an id for [`stop_logs`]. */
 	followLogs: (service: string, query: LogQuery, events: Channel<LogEvent>) => typedError<number, AppError>(__TAURI_INVOKE("follow_logs", { service, query, events })),
 	/**  Stops a follow started by [`follow_logs`]. */
-	stopLogs: (id: number) => typedError<null, null>(__TAURI_INVOKE("stop_logs", { id })),
+	stopLogs: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("stop_logs", { id })),
 	/**  The settings in use. */
 	getSettings: () => typedError<SettingsView, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the settings and connects with the active profile. */
@@ -87,7 +87,11 @@ export type AppError =
 } } | 
 /**  The named service, network or deployment does not exist. */
 { type: "NotFound"; data: {
-	/**  What was not found. */
+	/**  What kind of object was looked up (`service`, `network`, `deployment`, …). */
+	kind: string,
+	/**  The name or id that was looked up. */
+	name: string,
+	/**  The whole sentence, for people. */
 	message: string,
 } } | 
 /**  The network is still used by these services. */
@@ -112,6 +116,8 @@ export type AppError =
 	code: string,
 	/**  The message. */
 	message: string,
+	/**  The engine's HTTP status, when the engine refused the request. */
+	engine_status: number | null,
 } };
 
 /**  One finding of the structural audit. */
@@ -205,6 +211,15 @@ engine_version: string } |
 reason: string; 
 /**  When the next attempt starts, in milliseconds. */
 retry_in_ms: number };
+
+/**  How an organization's positive control came out. */
+export type ControlOutcome = 
+/**  Every control attempt of a testable method reached its target. */
+"passed" | 
+/**  One did not. */
+"failed" | 
+/**  Nothing to judge: no running service, or the probe itself failed. */
+"none";
 
 /**  What a deploy, update or rollback-to produced. */
 export type DeployOutcome = {
@@ -390,6 +405,8 @@ export type IsolationReport = {
 	cells: MatrixCell[],
 	/**  Positive controls: each organization towards its own services. */
 	controls: ProbeAttempt[],
+	/**  Each organization's control, judged. */
+	org_controls: OrgControl[],
 	/**  Which methods could prove anything on this host. */
 	methods: MethodAvailability[],
 	/**  Structural findings. */
@@ -496,6 +513,20 @@ export type NodeInfo = {
 	nano_cpus: number | null,
 	/**  Memory in bytes. */
 	memory_bytes: number | null,
+};
+
+/**  An organization's positive control, judged by the core: the diagonal of the matrix. */
+export type OrgControl = {
+	/**  The organization. */
+	org: string,
+	/**  The outcome. */
+	outcome: ControlOutcome,
+	/**  Control attempts of testable methods that reached their target. */
+	reached: number,
+	/**  Control attempts of testable methods: the ones the outcome counts. */
+	counted: number,
+	/**  Methods of the attempts not counted, because they are not testable on this host. */
+	uncounted: ProbeMethod[],
 };
 
 /**  An organization's overlay network. */

@@ -1,7 +1,8 @@
+// The global styles come first, so a component's own rules refine them rather than lose to them.
+import "./app.css";
 import { mount } from "svelte";
 import App from "./App.svelte";
-import "./app.css";
-import { applyTheme, cachedTheme } from "./lib/theme";
+import { applyTheme, cachedTheme } from "./lib/settings/theme";
 
 // Before the first paint, so a dark-theme user never sees a light flash while the settings load.
 applyTheme(cachedTheme());

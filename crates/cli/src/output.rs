@@ -1,12 +1,15 @@
 //! Rendering results: JSON for machines, short aligned text for people.
+//!
+//! The file is long because every command's result is rendered here, sharing one set of table and wording
+//! helpers so the CLI reads the same throughout.
 
 use std::io::Write;
 
 use serde::Serialize;
 use swarmdeck_orchestrator::{
     CellVerdict, DeployOutcome, DeploymentRecord, DiskEnforcement, IsolationReport, LogLine,
-    LogStream, OrgNetwork, Outcome, PreflightFinding, Progress, ServiceStatus, ServiceSummary,
-    SwarmInfo, TaskHealth, TaskInfo, Trigger, UpdateState, UpdateStatus,
+    LogStream, OrgNetwork, PreflightFinding, Progress, ServiceStatus, ServiceSummary, SwarmInfo,
+    TaskHealth, TaskInfo, Trigger, UpdateState, UpdateStatus,
 };
 
 use crate::error::CliError;
@@ -215,7 +218,7 @@ pub fn history(service: &str, records: &[DeploymentRecord]) -> String {
             vec![
                 record.deployment_id.clone(),
                 record.started_at.clone(),
-                outcome_text(record.outcome).to_string(),
+                record.outcome.as_str().to_string(),
                 trigger_text(&record.trigger),
                 record.image.requested.clone(),
                 short_image_id(&record.image.image_id).to_string(),
@@ -272,18 +275,6 @@ pub fn org_network(network: &OrgNetwork) -> String {
         network.name,
         short(&network.id, 12)
     )
-}
-
-fn outcome_text(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::InProgress => "in_progress",
-        Outcome::Succeeded => "succeeded",
-        Outcome::RolledBackBySwarm => "rolled_back_by_swarm",
-        Outcome::FailedHealthCheck => "failed_health_check",
-        Outcome::Failed => "failed",
-        Outcome::Superseded => "superseded",
-        Outcome::Interrupted => "interrupted",
-    }
 }
 
 fn trigger_text(trigger: &Trigger) -> String {

@@ -174,6 +174,22 @@ pub enum Error {
         message: String,
     },
 
+    /// No engine answers at an endpoint.
+    #[error("no Docker engine answers at {endpoint}: {reason}")]
+    Unreachable {
+        /// Where it was looked for.
+        endpoint: String,
+        /// What failed.
+        reason: String,
+    },
+
+    /// The engine's event stream ended, or the connection under it stopped working.
+    #[error("{reason}")]
+    EventsLost {
+        /// What was noticed.
+        reason: String,
+    },
+
     /// The engine could not be reached or its answer could not be read.
     #[error("cannot talk to the docker engine: {0}")]
     Connection(#[source] bollard::errors::Error),
@@ -226,7 +242,7 @@ impl Error {
     pub(crate) fn is_transient(&self) -> bool {
         match self {
             Error::Engine { status, .. } => *status >= 500 && !self.is_out_of_sequence(),
-            Error::Connection(_) => true,
+            Error::Connection(_) | Error::Unreachable { .. } | Error::EventsLost { .. } => true,
             _ => false,
         }
     }

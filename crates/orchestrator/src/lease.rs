@@ -44,3 +44,29 @@ pub(crate) fn hostname() -> String {
         .map(|h| h.trim().to_string())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_local_writer_is_not_alive_even_within_its_lease() {
+        use super::{holder_alive as writer_alive, holder_id as writer_id};
+        let far = (chrono::Utc::now().timestamp() + 3600).to_string();
+        let dead = HashMap::from([
+            (
+                label::WRITER.to_string(),
+                format!("{} 999999999", hostname()),
+            ),
+            (label::LEASE_UNTIL.to_string(), far.clone()),
+        ]);
+        assert!(!writer_alive(&dead));
+        let me = HashMap::from([(label::WRITER.to_string(), writer_id())]);
+        assert!(writer_alive(&me));
+        let remote = HashMap::from([
+            (label::WRITER.to_string(), "elsewhere 1".to_string()),
+            (label::LEASE_UNTIL.to_string(), far),
+        ]);
+        assert!(writer_alive(&remote));
+    }
+}

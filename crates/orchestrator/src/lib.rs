@@ -7,6 +7,7 @@
 //! This crate knows nothing of Tauri, IPC or the terminal: the app and the CLI are thin layers over it.
 
 pub mod changes;
+mod connection;
 mod error;
 mod gate;
 mod history;
@@ -29,14 +30,17 @@ pub mod validate;
 use std::collections::{BTreeMap, HashMap};
 
 pub use bollard::Docker;
+pub use connection::{
+    Change, ChangeStream, Connected, Endpoint, DISCONNECT_NOTICED_WITHIN, LIVENESS_EVERY,
+};
 pub use error::{Error, Result};
 pub use gate::{Progress, ProgressSender, RunOptions};
 pub use history::HISTORY_LIMIT;
 pub use images::repository_of;
 pub use isolation::{
-    AuditFinding, AuditKind, Capability, CellVerdict, IsolationProgress, IsolationProgressSender,
-    IsolationReport, IsolationRequest, MatrixCell, MethodAvailability, PreflightFinding,
-    ProbeAttempt, ProbeMethod,
+    AuditFinding, AuditKind, Capability, CellVerdict, ControlOutcome, IsolationProgress,
+    IsolationProgressSender, IsolationReport, IsolationRequest, MatrixCell, MethodAvailability,
+    OrgControl, PreflightFinding, ProbeAttempt, ProbeMethod,
 };
 pub use model::*;
 pub use swarm::{advertise_address, ADVERTISE_ADDR_ENV};

@@ -1,9 +1,15 @@
 //! Plain request and result types of the orchestrator's public API.
+//!
+//! The file is long because it is the whole vocabulary of that API in one place: data types with their defaults
+//! and a few one-line accessors, which callers read as one reference.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+mod record;
+pub use record::{DeploymentRecord, Outcome, Trigger};
 
 /// Resources of one task (one replica).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -507,71 +513,6 @@ pub struct SwarmInfo {
     pub engine_version: Option<String>,
     /// Whether this call initialised the swarm.
     pub created: bool,
-}
-
-/// Why a deployment ended the way it did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The spec is being written and judged.
-    InProgress,
-    /// All tasks of the spec ran and stayed healthy.
-    Succeeded,
-    /// The swarm's failure action restored the previous spec.
-    RolledBackBySwarm,
-    /// Our health check failed; the previous spec was restored.
-    FailedHealthCheck,
-    /// The engine refused the spec.
-    Failed,
-    /// A later deployment started before this one finished.
-    Superseded,
-    /// The client writing it stopped before it finished.
-    Interrupted,
-}
-
-/// How a deployment came about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Trigger {
-    /// A deploy or update request.
-    Deploy,
-    /// "Roll back to previous": the newest deployment that succeeded before the one running, restored from
-    /// its record.
-    RollbackPrevious {
-        /// The deployment restored; absent on records written before rollbacks were made from records.
-        #[serde(default)]
-        deployment_id: Option<String>,
-    },
-    /// A rollback to a recorded deployment.
-    RollbackTo {
-        /// The deployment restored.
-        deployment_id: String,
-    },
-}
-
-/// One recorded deployment of a service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeploymentRecord {
-    /// Deployment id.
-    pub deployment_id: String,
-    /// Swarm service name.
-    pub service_name: String,
-    /// When it started (RFC 3339).
-    pub started_at: String,
-    /// When it ended (RFC 3339).
-    pub finished_at: Option<String>,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Why, in words, when it did not succeed.
-    pub reason: Option<String>,
-    /// What started it.
-    pub trigger: Trigger,
-    /// The full spec deployed.
-    pub definition: ServiceDefinition,
-    /// The exact image.
-    pub image: ResolvedImage,
-    /// Whether the disk size was enforced.
-    pub disk: DiskEnforcement,
 }
 
 /// Serde helper: durations as integer milliseconds.

@@ -103,6 +103,11 @@ pub fn keep_tag_suffix(deployment_id: &str) -> String {
     format!("swarmdeck-{deployment_id}")
 }
 
+/// The deployment id a request asked for, or a new one.
+pub fn deployment_id_or_new(requested: Option<&str>) -> String {
+    requested.map_or_else(new_deployment_id, str::to_string)
+}
+
 /// A new deployment id: sortable by time, unique enough across clients.
 pub fn new_deployment_id() -> String {
     let now = chrono::Utc::now();

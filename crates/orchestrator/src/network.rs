@@ -243,14 +243,7 @@ pub(crate) fn service_summary(service: &Service) -> ServiceSummary {
         swarm_service_id: service.id.clone().unwrap_or_default(),
         service_name: spec.and_then(|s| s.name.clone()).unwrap_or_default(),
         slug: spec.and_then(|s| s.labels.as_ref()?.get(label::SLUG).cloned()),
-        image: spec.and_then(|s| {
-            s.task_template
-                .as_ref()?
-                .container_spec
-                .as_ref()?
-                .image
-                .clone()
-        }),
+        image: spec.and_then(crate::spec::image_of),
         desired: status.and_then(|s| s.desired_tasks).unwrap_or(0),
         running: status.and_then(|s| s.running_tasks).unwrap_or(0),
     }

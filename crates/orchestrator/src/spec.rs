@@ -1,4 +1,7 @@
 //! Building swarm service specs from our definitions. Pure: no Docker calls.
+//!
+//! The file is long because it holds both directions of one mapping: what `service_spec` writes is what
+//! `definition_from_spec` reads back, so the two stay side by side with the round-trip tests that hold them equal.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -213,6 +216,16 @@ pub fn nano_cpus(cores: f64) -> i64 {
 
 fn nanos(duration: Duration) -> i64 {
     i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// The image reference a service spec runs.
+pub fn image_of(spec: &ServiceSpec) -> Option<String> {
+    spec.task_template
+        .as_ref()?
+        .container_spec
+        .as_ref()?
+        .image
+        .clone()
 }
 
 /// The deployment a spec was written for, read back from its labels.

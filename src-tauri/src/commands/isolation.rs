@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::dto;
 use crate::error::CommandResult;
-use crate::AppState;
+use crate::{streaming, AppState};
 
 /// Probes every ordered pair of the chosen organizations, streaming each step to `progress`; a running check
 /// can be cancelled.
@@ -24,25 +24,19 @@ pub async fn verify_isolation(
     if let Some(previous) = state.isolation.lock().await.replace(cancel.clone()) {
         previous.cancel();
     }
-    let (sender, mut receiver) = mpsc::unbounded_channel();
-    let forward = tauri::async_runtime::spawn(async move {
-        while let Some(event) = receiver.recv().await {
-            if progress.send(dto::IsolationProgress::from(event)).is_err() {
-                break;
-            }
-        }
-    });
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let forwarded = streaming::forward(receiver, progress);
     let report = core
         .verify_isolation_with_progress(&request.into(), cancel, Some(sender))
         .await;
-    let _ = forward.await;
+    let _ = forwarded.await;
     Ok(report?.into())
 }
 
 /// Cancels the running isolation check; its probes are removed.
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_isolation(state: State<'_, AppState>) -> Result<(), ()> {
+pub async fn cancel_isolation(state: State<'_, AppState>) -> CommandResult<()> {
     if let Some(running) = state.isolation.lock().await.take() {
         running.cancel();
     }

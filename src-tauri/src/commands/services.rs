@@ -3,9 +3,9 @@
 use tauri::ipc::Channel;
 use tauri::State;
 
-use super::with_progress;
 use crate::dto;
 use crate::error::CommandResult;
+use crate::streaming::with_progress;
 use crate::AppState;
 use swarmdeck_orchestrator as core;
 

@@ -1,21 +1,12 @@
 //! Settings and connection profiles.
 
-use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_store::StoreExt;
 
+use crate::dto::SettingsView;
 use crate::error::{AppError, CommandResult};
 use crate::settings::{Settings, STORE_FILE, STORE_KEY};
 use crate::AppState;
-
-/// Settings with what happened to an unreadable settings file, if anything.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct SettingsView {
-    /// The settings in use.
-    pub settings: Settings,
-    /// Set when the stored file was unreadable and moved aside.
-    pub notice: Option<String>,
-}
 
 /// The settings in use.
 #[tauri::command]
@@ -67,5 +58,6 @@ fn other(code: &str, message: String) -> AppError {
     AppError::Other {
         code: code.to_string(),
         message,
+        engine_status: None,
     }
 }

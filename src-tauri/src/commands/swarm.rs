@@ -49,7 +49,7 @@ pub async fn host_preflight(
 /// The engine connection right now.
 #[tauri::command]
 #[specta::specta]
-pub async fn connection_state(state: State<'_, AppState>) -> Result<ConnectionState, ()> {
+pub async fn connection_state(state: State<'_, AppState>) -> CommandResult<ConnectionState> {
     Ok(state.engine.state().await)
 }
 

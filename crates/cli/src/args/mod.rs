@@ -1,0 +1,169 @@
+//! Command-line arguments, and their assembly into orchestrator requests. This file is the command tree;
+//! the arguments of each command group, and the value parsers they share, live in the modules below.
+
+mod deploy;
+mod logs;
+mod policy;
+mod update;
+mod values;
+
+use clap::{Parser, Subcommand};
+
+pub use deploy::DeployArgs;
+pub use logs::LogsArgs;
+pub use update::{RollbackArgs, UpdateArgs};
+
+/// Manage a Docker Swarm for many organizations.
+#[derive(Debug, Parser)]
+#[command(name = "swarmdeck", version)]
+pub struct Cli {
+    /// Machine output: one JSON document on stdout per command (one object per line for `logs -f`).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Swarm mode of this engine.
+    #[command(subcommand)]
+    Swarm(SwarmCommand),
+    /// Create a service, or update it when it exists, and wait until it is healthy.
+    Deploy(DeployArgs),
+    /// Change some fields of a running service and roll the change out.
+    Update(UpdateArgs),
+    /// Set the replica count of a service.
+    Scale {
+        /// Swarm service name (`org-{org}-{slug}`, each `-` of the organization id doubled).
+        service: String,
+        /// New replica count.
+        replicas: u32,
+    },
+    /// Remove a service with its deployment history.
+    Rm {
+        /// Swarm service name.
+        service: String,
+    },
+    /// Replicas, update state and tasks of a service.
+    Status {
+        /// Swarm service name.
+        service: String,
+    },
+    /// The swarm's state of the last update or rollback of a service.
+    UpdateStatus {
+        /// Swarm service name.
+        service: String,
+    },
+    /// Read or follow the logs of a service.
+    Logs(LogsArgs),
+    /// Recorded deployments of a service, newest first.
+    History {
+        /// Swarm service name.
+        service: String,
+        /// Settle interrupted or outdated records from the swarm's state first.
+        #[arg(long)]
+        reconcile: bool,
+    },
+    /// Settle interrupted or outdated deployment records from the swarm's state.
+    Reconcile {
+        /// Swarm service name.
+        service: String,
+    },
+    /// Roll back to the previous deployment, or to a recorded one.
+    Rollback(RollbackArgs),
+    /// Organizations: their networks and services.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Prove with real traffic that organizations cannot reach each other.
+    #[command(subcommand)]
+    Isolation(IsolationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IsolationCommand {
+    /// Probe every ordered pair of organizations; exits non-zero when any pair leaks.
+    Check {
+        /// Organizations to check (all that have a network when none are given).
+        orgs: Vec<String>,
+        /// Timeout of each connect and lookup, in milliseconds.
+        #[arg(long, default_value_t = 1500)]
+        timeout_ms: u32,
+    },
+    /// What this engine's host can and cannot do for isolation and discovery.
+    Preflight,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SwarmCommand {
+    /// Initialise swarm mode unless it is active already.
+    Init,
+    /// Show the swarm as this engine sees it.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// The organization's overlay network.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// List the organization's services.
+    Services {
+        /// Organization id.
+        org: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create the organization's network unless it exists.
+    Ensure {
+        /// Organization id.
+        org: String,
+    },
+    /// Remove the organization's network (refused while services use it).
+    Rm {
+        /// Organization id.
+        org: String,
+    },
+    /// List the organization's services (same as `org services`).
+    Services {
+        /// Organization id.
+        org: String,
+    },
+}
+
+/// Parses as the shell hands arguments over; the tests of every command group share it.
+#[cfg(test)]
+fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("swarmdeck").chain(args.iter().copied()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn network_services_is_an_alias_of_org_services() {
+        assert!(matches!(
+            parse(&["org", "network", "services", "acme"]),
+            Ok(Cli {
+                command: Command::Org(OrgCommand::Network(NetworkCommand::Services { .. })),
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["--json", "org", "services", "acme"]),
+            Ok(Cli {
+                json: true,
+                command: Command::Org(OrgCommand::Services { .. })
+            })
+        ));
+    }
+}
