@@ -31,4 +31,11 @@ pub const COMMANDS: &[&str] = &[
     "stop_logs",
     "get_settings",
     "save_settings",
+    "cluster_status",
+    "cluster_up",
+    "cluster_down",
+    "stop_cluster_node",
+    "start_cluster_node",
+    "change_node",
+    "remove_node",
 ];

@@ -84,6 +84,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::logs::stop_logs,
             commands::settings::get_settings,
             commands::settings::save_settings,
+            commands::cluster::cluster_status,
+            commands::cluster::cluster_up,
+            commands::cluster::cluster_down,
+            commands::cluster::stop_cluster_node,
+            commands::cluster::start_cluster_node,
+            commands::cluster::change_node,
+            commands::cluster::remove_node,
         ])
         .events(collect_events![
             events::ClusterChanged,

@@ -62,6 +62,20 @@ export const commands = {
 	getSettings: () => typedError<SettingsView, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the settings and connects with the active profile. */
 	saveSettings: (settings: Settings) => typedError<null, AppError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  Every node of the swarm, and what this host holds of local nodes outside it. */
+	clusterStatus: () => typedError<ClusterStatus, AppError>(__TAURI_INVOKE("cluster_status")),
+	/**  Grows or shrinks the local cluster to the asked size, streaming each node's steps to `progress`. */
+	clusterUp: (request: ClusterRequest, progress: Channel<ClusterProgress>) => typedError<ClusterStatus, AppError>(__TAURI_INVOKE("cluster_up", { request, progress })),
+	/**  Removes every local node, streaming each node's steps to `progress`. */
+	clusterDown: (progress: Channel<ClusterProgress>) => typedError<ClusterStatus, AppError>(__TAURI_INVOKE("cluster_down", { progress })),
+	/**  Failure drill: stops a local node's engine. */
+	stopClusterNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("stop_cluster_node", { node })),
+	/**  Starts a stopped local node's engine and waits until it is ready. */
+	startClusterNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("start_cluster_node", { node })),
+	/**  Changes a node's availability, role or labels. */
+	changeNode: (node: string, change: NodeChange) => typedError<ClusterNode, AppError>(__TAURI_INVOKE("change_node", { node, change })),
+	/**  Removes a down node from the swarm. */
+	removeNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("remove_node", { node })),
 };
 
 /** Events */
@@ -184,6 +198,58 @@ export type ClusterChanged = {
 	action: string,
 	/**  The object's id. */
 	id: string,
+};
+
+/**  One node of the swarm. */
+export type ClusterNode = {
+	/**  Swarm node id. */
+	id: string,
+	/**  Its hostname. */
+	hostname: string,
+	/**  Manager or worker. */
+	role: NodeRole,
+	/**  Whether it leads the managers. */
+	leader: boolean,
+	/**  `active`, `pause` or `drain`. */
+	availability: string,
+	/**  `ready`, `down`, `disconnected` or `unknown`. */
+	state: string,
+	/**  The address other nodes reach it at. */
+	address: string | null,
+	/**  Its engine's version. */
+	engine_version: string | null,
+	/**  CPUs it offers. */
+	cpus: number | null,
+	/**  Memory it offers, in bytes. */
+	memory_bytes: number | null,
+	/**  Its node labels. */
+	labels: { [key in string]: string },
+	/**  The local cluster node it is, when it is one of ours. */
+	local_node: string | null,
+};
+
+/**  One step of one node. */
+export type ClusterProgress = {
+	/**  The local node. */
+	node: string,
+	/**  What it is doing. */
+	step: NodeStep,
+};
+
+/**  The size a local cluster should have. */
+export type ClusterRequest = {
+	/**  Extra worker nodes; nodes beyond this number are removed. */
+	workers: number,
+	/**  Images copied from the manager to every worker. */
+	images: string[],
+};
+
+/**  The swarm's nodes, and what this host holds of local nodes outside it. */
+export type ClusterStatus = {
+	/**  Every node, managers first. */
+	nodes: ClusterNode[],
+	/**  Local node slots a killed `up` left; `down` removes them. */
+	leftovers: string[],
 };
 
 /**  The engine connection changed; the payload is the new state. */
@@ -495,6 +561,36 @@ export type MethodAvailability = {
 	note: string | null,
 };
 
+/**  Whether a node takes tasks. */
+export type NodeAvailability = 
+/**  Takes new tasks. */
+"active" | 
+/**  Keeps its tasks, takes no new ones. */
+"pause" | 
+/**  Its tasks move elsewhere. */
+"drain";
+
+/**  One change of a node. */
+export type NodeChange = 
+/**  Set its availability. */
+{ change: "availability"; 
+/**  The new availability. */
+availability: NodeAvailability } | 
+/**  Promote or demote it. */
+{ change: "role"; 
+/**  The new role. */
+role: NodeRole } | 
+/**  Add or replace a label. */
+{ change: "add_label"; 
+/**  Key. */
+key: string; 
+/**  Value. */
+value: string } | 
+/**  Remove a label. */
+{ change: "remove_label"; 
+/**  Key. */
+key: string };
+
 /**  One node of the swarm. */
 export type NodeInfo = {
 	/**  Node id. */
@@ -514,6 +610,30 @@ export type NodeInfo = {
 	/**  Memory in bytes. */
 	memory_bytes: number | null,
 };
+
+/**  A node's role in the swarm. */
+export type NodeRole = 
+/**  Takes part in the raft. */
+"manager" | 
+/**  Runs tasks only. */
+"worker";
+
+/**  What a node is doing while the cluster grows or shrinks. */
+export type NodeStep = 
+/**  Its engine is starting. */
+{ step: "starting_engine" } | 
+/**  It is joining the swarm. */
+{ step: "joining" } | 
+/**  An image is being copied to it. */
+{ step: "copying_image"; 
+/**  The image. */
+image: string } | 
+/**  It is a ready node. */
+{ step: "ready" } | 
+/**  It is being removed. */
+{ step: "removing" } | 
+/**  Nothing of it is left. */
+{ step: "removed" };
 
 /**  An organization's positive control, judged by the core: the diagonal of the matrix. */
 export type OrgControl = {

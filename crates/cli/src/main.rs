@@ -1,4 +1,7 @@
 //! `swarmdeck`: a thin command line over the orchestrator.
+//!
+//! The file is long because it is the whole dispatch: each command's few lines over one core call, and the
+//! printers of their progress.
 
 mod args;
 mod error;
@@ -12,7 +15,8 @@ use clap::Parser;
 use futures_util::StreamExt;
 use serde::Serialize;
 use swarmdeck_orchestrator::{
-    CellVerdict, DeployOutcome, HealthGate, IsolationRequest, Orchestrator, Progress, RunOptions,
+    CellVerdict, ClusterProgress, ClusterRequest, DeployOutcome, HealthGate, IsolationRequest,
+    Orchestrator, Progress, RunOptions,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -23,7 +27,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::args::{
-    Cli, Command, IsolationCommand, LogsArgs, NetworkCommand, OrgCommand, SwarmCommand,
+    Cli, ClusterCommand, Command, IsolationCommand, LogsArgs, NetworkCommand, NodeCommand,
+    OrgCommand, SwarmCommand,
 };
 use crate::error::CliError;
 use crate::output::Output;
@@ -204,7 +209,80 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let findings = connect().await?.host_preflight().await?;
             out.emit(&findings, |f| output::preflight(f))
         }
+        Command::Cluster(ClusterCommand::Up { workers, images }) => {
+            let core = connect().await?;
+            let request = ClusterRequest { workers, images };
+            let status = with_cluster_progress(out, |progress| async move {
+                core.cluster_up(&request, Some(&progress)).await
+            })
+            .await?;
+            out.emit(&status, output::cluster::status)
+        }
+        Command::Cluster(ClusterCommand::Down) => {
+            let core = connect().await?;
+            let status = with_cluster_progress(out, |progress| async move {
+                core.cluster_down(Some(&progress)).await
+            })
+            .await?;
+            out.emit(&status, output::cluster::status)
+        }
+        Command::Cluster(ClusterCommand::Status) | Command::Node(NodeCommand::Ls) => {
+            let status = connect().await?.cluster_status().await?;
+            out.emit(&status, output::cluster::status)
+        }
+        Command::Cluster(ClusterCommand::Stop { node }) => {
+            let core = connect().await?;
+            core.cluster_stop_node(&node).await?;
+            out.emit(&core.cluster_status().await?, output::cluster::status)
+        }
+        Command::Cluster(ClusterCommand::Start { node }) => {
+            let core = connect().await?;
+            core.cluster_start_node(&node).await?;
+            out.emit(&core.cluster_status().await?, output::cluster::status)
+        }
+        Command::Node(NodeCommand::Rm { node }) => {
+            let core = connect().await?;
+            core.remove_node(&node).await?;
+            out.emit(&core.cluster_status().await?, output::cluster::status)
+        }
+        Command::Node(command) => {
+            let (node, changes) = command.changes();
+            let core = connect().await?;
+            let mut changed = None;
+            for change in &changes {
+                changed = Some(core.change_node(&node, change).await?);
+            }
+            match changed {
+                Some(changed) => out.emit(&changed, output::cluster::node),
+                None => Err(CliError::Usage(
+                    "nothing to change: give --add KEY=VALUE or --rm KEY".into(),
+                )),
+            }
+        }
     }
+}
+
+/// Runs a cluster operation while its node steps go to stderr, one line each (JSON lines with `--json`).
+async fn with_cluster_progress<T, F, Fut>(out: Output, operation: F) -> Result<T, CliError>
+where
+    F: FnOnce(mpsc::UnboundedSender<ClusterProgress>) -> Fut,
+    Fut: std::future::Future<Output = swarmdeck_orchestrator::Result<T>>,
+{
+    let (sender, mut receiver) = mpsc::unbounded_channel::<ClusterProgress>();
+    let printer = tokio::spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            let line = if out.json {
+                serde_json::to_string(&event).unwrap_or_default()
+            } else {
+                output::cluster::progress_text(&event)
+            };
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        }
+    });
+    let result = operation(sender).await;
+    // The sender went with the operation: the printer ends once it has printed everything.
+    let _ = printer.await;
+    Ok(result?)
 }
 
 /// JSON result of a scale, which the core answers with nothing.

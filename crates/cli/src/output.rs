@@ -14,6 +14,8 @@ use swarmdeck_orchestrator::{
 
 use crate::error::CliError;
 
+pub mod cluster;
+
 /// Where a command's result goes, and in which form.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {

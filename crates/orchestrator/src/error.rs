@@ -156,6 +156,24 @@ pub enum Error {
         reason: String,
     },
 
+    /// A host operation of the local cluster failed (a namespace, a link, a node's engine).
+    #[error("`{command}` failed: {reason}")]
+    Host {
+        /// The command, as a person would type it.
+        command: String,
+        /// What it said.
+        reason: String,
+    },
+
+    /// This host cannot do what was asked, and why (not root, a missing program, an unreachable address).
+    #[error("{what} is not possible on this host: {reason}")]
+    Unsupported {
+        /// What was asked.
+        what: String,
+        /// Why not, and what would make it possible.
+        reason: String,
+    },
+
     /// Waiting on a condition hit its deadline.
     #[error("timed out after {after:?} waiting for {what}")]
     Timeout {

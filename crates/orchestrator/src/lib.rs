@@ -7,6 +7,7 @@
 //! This crate knows nothing of Tauri, IPC or the terminal: the app and the CLI are thin layers over it.
 
 pub mod changes;
+mod cluster;
 mod connection;
 mod error;
 mod gate;
@@ -18,6 +19,7 @@ mod logs;
 pub mod model;
 pub mod naming;
 mod network;
+mod node;
 mod ownership;
 pub mod retry;
 mod service;
@@ -30,6 +32,10 @@ pub mod validate;
 use std::collections::{BTreeMap, HashMap};
 
 pub use bollard::Docker;
+pub use cluster::{
+    ClusterNode, ClusterProgress, ClusterProgressSender, ClusterRequest, ClusterStatus, NodeRole,
+    NodeStep, CLUSTER_DIR_ENV, CLUSTER_NODE_LABEL,
+};
 pub use connection::{
     Change, ChangeStream, Connected, Endpoint, DISCONNECT_NOTICED_WITHIN, LIVENESS_EVERY,
 };
@@ -43,6 +49,7 @@ pub use isolation::{
     OrgControl, PreflightFinding, ProbeAttempt, ProbeMethod,
 };
 pub use model::*;
+pub use node::{NodeAvailability, NodeChange};
 pub use swarm::{advertise_address, ADVERTISE_ADDR_ENV};
 pub use topology::{NodeInfo, OrgTopology, ServiceNode, Topology};
 

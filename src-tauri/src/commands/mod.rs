@@ -1,5 +1,6 @@
 //! Tauri commands, one file per domain; each is a few lines over one core call.
 
+pub mod cluster;
 pub mod history;
 pub mod isolation;
 pub mod logs;

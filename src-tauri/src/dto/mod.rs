@@ -15,6 +15,7 @@
 //!
 //! One file per domain of `commands/`; every type is re-exported here so that `dto::X` stays the one path to it.
 
+mod cluster;
 mod history;
 mod isolation;
 mod logs;
@@ -26,6 +27,7 @@ mod settings;
 mod swarm;
 mod topology;
 
+pub use cluster::*;
 pub use history::*;
 pub use isolation::*;
 pub use logs::*;

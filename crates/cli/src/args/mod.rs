@@ -8,6 +8,7 @@ mod update;
 mod values;
 
 use clap::{Parser, Subcommand};
+use swarmdeck_orchestrator::{NodeAvailability, NodeChange, NodeRole};
 
 pub use deploy::DeployArgs;
 pub use logs::LogsArgs;
@@ -78,6 +79,86 @@ pub enum Command {
     /// Prove with real traffic that organizations cannot reach each other.
     #[command(subcommand)]
     Isolation(IsolationCommand),
+    /// A local multi-node swarm on this machine: extra Docker engines joined to this engine's swarm.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// The swarm's nodes.
+    #[command(subcommand)]
+    Node(NodeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Create the local cluster, or add or remove workers to reach the asked size.
+    Up {
+        /// Extra worker nodes.
+        #[arg(long, default_value_t = 2)]
+        workers: u32,
+        /// An image to copy to every worker (repeatable); nodes cannot pull where there is no registry.
+        #[arg(long = "image", value_name = "IMAGE")]
+        images: Vec<String>,
+    },
+    /// The swarm's nodes, and anything of local nodes this host still holds.
+    Status,
+    /// Remove every local node, leaving nothing of them behind.
+    Down,
+    /// Failure drill: stop a local node's engine, as if its machine went away.
+    Stop {
+        /// Local node (`swarmdeck-node-1`).
+        node: String,
+    },
+    /// Start a stopped local node's engine again and wait until it is ready.
+    Start {
+        /// Local node (`swarmdeck-node-1`).
+        node: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Role, state, availability, address, resources and engine of each node.
+    Ls,
+    /// Move the node's tasks to other nodes and give it no new ones.
+    Drain {
+        /// Node id or hostname.
+        node: String,
+    },
+    /// Keep the node's tasks but give it no new ones.
+    Pause {
+        /// Node id or hostname.
+        node: String,
+    },
+    /// Let the node take tasks again.
+    Activate {
+        /// Node id or hostname.
+        node: String,
+    },
+    /// Make the node a manager.
+    Promote {
+        /// Node id or hostname.
+        node: String,
+    },
+    /// Make the node a worker.
+    Demote {
+        /// Node id or hostname.
+        node: String,
+    },
+    /// Add or remove node labels (for placement constraints such as `node.labels.zone==a`).
+    Label {
+        /// Node id or hostname.
+        node: String,
+        /// Label to add or replace, `KEY=VALUE` (repeatable).
+        #[arg(long = "add", value_name = "KEY=VALUE", value_parser = values::parse_env)]
+        add: Vec<(String, String)>,
+        /// Label key to remove (repeatable).
+        #[arg(long = "rm", value_name = "KEY")]
+        remove: Vec<String>,
+    },
+    /// Remove a node that is down from the swarm.
+    Rm {
+        /// Node id or hostname.
+        node: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +212,33 @@ pub enum NetworkCommand {
         /// Organization id.
         org: String,
     },
+}
+
+impl NodeCommand {
+    /// The node named and the changes the command asks for, in order (`ls` and `rm` change nothing).
+    pub fn changes(self) -> (String, Vec<NodeChange>) {
+        let availability =
+            |node, availability| (node, vec![NodeChange::Availability { availability }]);
+        let role = |node, role| (node, vec![NodeChange::Role { role }]);
+        match self {
+            NodeCommand::Ls => (String::new(), Vec::new()),
+            NodeCommand::Rm { node } => (node, Vec::new()),
+            NodeCommand::Drain { node } => availability(node, NodeAvailability::Drain),
+            NodeCommand::Pause { node } => availability(node, NodeAvailability::Pause),
+            NodeCommand::Activate { node } => availability(node, NodeAvailability::Active),
+            NodeCommand::Promote { node } => role(node, NodeRole::Manager),
+            NodeCommand::Demote { node } => role(node, NodeRole::Worker),
+            NodeCommand::Label { node, add, remove } => {
+                let added = add
+                    .into_iter()
+                    .map(|(key, value)| NodeChange::AddLabel { key, value });
+                let removed = remove
+                    .into_iter()
+                    .map(|key| NodeChange::RemoveLabel { key });
+                (node, added.chain(removed).collect())
+            }
+        }
+    }
 }
 
 /// Parses as the shell hands arguments over; the tests of every command group share it.
