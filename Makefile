@@ -62,16 +62,18 @@ test-rust:
 	fi
 
 # The local cluster: extra engines in network namespaces join the suites' swarm, so this runs alone, one test at a
-# time, after the other suites (root only: namespaces; elsewhere the tests say what is missing).
-test-cluster: engine fixture
+# time, after the other suites, with the app's Cluster view case (root only: namespaces; elsewhere the tests say
+# what is missing).
+test-cluster: engine fixture ui
 	$(CARGO) build --workspace --bins
 	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" $(CARGO) nextest run -p swarmdeck-tests --test cluster --no-fail-fast --test-threads 1
+	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" xvfb-run -a $(CARGO) nextest run -p swarmdeck-tests --test e2e --no-fail-fast -E 'test(/^cluster::/)'
 
 # The real app under Xvfb, driven by tauri-driver, against the real engine. Runs after the other suites: one
 # case stops and restarts an engine that scripts/ensure-engine.sh started.
 test-e2e: engine fixture
 	$(CARGO) build --workspace --bins
-	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" xvfb-run -a $(CARGO) nextest run -p swarmdeck-tests --test e2e --no-fail-fast
+	SWARMDECK_ALLOW_SWARM_INIT="$$(scripts/swarm-allowed.sh)" xvfb-run -a $(CARGO) nextest run -p swarmdeck-tests --test e2e --no-fail-fast -E 'not test(/^cluster::/)'
 
 # Benchmarks (they need the engine and the fixture too). The UI bench drives the real app like test-e2e does, so it
 # needs the UI bundle, the release app (what users run) and a display: Xvfb unless one is given. Figures go to

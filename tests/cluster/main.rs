@@ -20,7 +20,8 @@ use swarmdeck_orchestrator::{
     NodeStep, Orchestrator, CLUSTER_DIR_ENV,
 };
 use swarmdeck_tests::{
-    cli_binary, engine, eventually, exec, TestResult, FIXTURE_PORT, FIXTURE_REPO, TEST_LABEL_VALUE,
+    cli_binary, engine, eventually, exec, fast_run, fixture_request, with_orgs, TestResult,
+    FIXTURE_PORT, FIXTURE_REPO, TEST_LABEL_VALUE,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -522,6 +523,40 @@ async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_reschedul
         let _ = docker.delete_service(&pinned).await;
         remove_test_objects(&docker, &[&service], &network).await?;
         result
+    })
+    .await
+}
+
+/// A deploy whose image the chosen nodes lack fails with that reason, naming the node and what to do, instead of
+/// leaving its tasks pending until the gate's timeout.
+#[tokio::test]
+async fn a_deploy_whose_image_a_node_lacks_says_so() -> TestResult {
+    let core = engine().await?;
+    with_cluster_cleanup(&core, || async {
+        // Only v1 goes to the workers.
+        let request = ClusterRequest {
+            workers: 2,
+            images: vec![format!("{FIXTURE_REPO}:v1")],
+        };
+        core.cluster_up(&request, None).await?;
+        with_orgs(&["lacks"], |orchestrator, orgs| async move {
+            let mut deploy = fixture_request(&orgs[0], "web", "v2");
+            // Spread over the three nodes, so at least one task lands on a worker without v2.
+            deploy.replicas = 3;
+            let outcome = orchestrator.deploy(&deploy, &fast_run()).await;
+            let message = match outcome {
+                Ok(deployed) => {
+                    return Err(format!("deployed although workers lack v2: {deployed:?}").into())
+                }
+                Err(error) => error.to_string(),
+            };
+            assert!(
+                message.contains("is not on that node") && message.contains("cluster up --image"),
+                "{message}"
+            );
+            Ok(())
+        })
+        .await
     })
     .await
 }

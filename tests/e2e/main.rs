@@ -1,6 +1,7 @@
 //! End to end: the real app binary under Xvfb, driven through tauri-driver and WebKitWebDriver, against the
 //! real engine. `make test` runs it with `xvfb-run`; each case saves a screenshot under target/e2e-screenshots/.
 
+mod cluster;
 mod panel;
 mod restart;
 mod views;

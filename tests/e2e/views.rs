@@ -94,6 +94,7 @@ async fn every_view_fits_1024_by_700_in_light_and_dark() -> TestResult {
                     "organizations",
                     "deploy",
                     "isolation",
+                    "cluster",
                     "settings",
                 ] {
                     click(&page, &format!("tab-{tab}")).await?;

@@ -258,6 +258,17 @@ fn task_failure(task: &TaskInfo) -> Option<String> {
             .clone()
             .or_else(|| task.message.clone())
             .unwrap_or_default();
+        if detail.contains("No such image") {
+            // Without a registry a node cannot pull: the image has to be put on each node that may run a task.
+            let node = task.node_id.as_deref().map(short).unwrap_or("?");
+            return Some(format!(
+                "task {} {} on node {node}: {detail}; the image is not on that node and the node cannot pull it \
+                 (no registry it reaches): copy it to the nodes (`swarmdeck cluster up --image IMAGE` on a local \
+                 cluster) or push it to a registry",
+                short(&task.id),
+                task.state
+            ));
+        }
         return Some(format!("task {} {}: {detail}", short(&task.id), task.state));
     }
     (task.state == "running" && task.health == TaskHealth::Unhealthy)
@@ -303,5 +314,15 @@ mod tests {
         assert!(task_failure(&task("running", TaskHealth::Unhealthy)).is_some());
         assert!(task_failure(&task("running", TaskHealth::Healthy)).is_none());
         assert!(task_failure(&task("starting", TaskHealth::Starting)).is_none());
+        let missing = TaskInfo {
+            node_id: Some("n0de1234567890".into()),
+            error: Some("No such image: app:v2".into()),
+            ..task("rejected", TaskHealth::Unknown)
+        };
+        let reason = task_failure(&missing).unwrap_or_default();
+        assert!(
+            reason.contains("on node n0de12345678") && reason.contains("cluster up --image"),
+            "{reason}"
+        );
     }
 }

@@ -311,6 +311,7 @@ impl Orchestrator {
         progress: Option<&ClusterProgressSender>,
     ) -> Result<()> {
         let node = node_docker(slot)?;
+        let mut copied = false;
         for image in images {
             let wanted = self.docker.inspect_image(image).await?.id;
             let present = node
@@ -332,6 +333,11 @@ impl Orchestrator {
             node.import_image_stream(ImportImageOptions::default(), archive, None)
                 .try_collect::<Vec<_>>()
                 .await?;
+            copied = true;
+        }
+        if copied {
+            // The node's last word is what it is now: ready, with its images.
+            report(progress, &slot.name(), NodeStep::Ready);
         }
         Ok(())
     }

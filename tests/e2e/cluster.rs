@@ -1,0 +1,98 @@
+//! The Cluster view against real engines: a local cluster made from the app with progress per node, a node
+//! drained from the Nodes table and its task moving away. It grows the shared swarm, so `make test-cluster` runs
+//! it alone (the main e2e run leaves it out), and it always takes the cluster down again.
+
+use std::time::Duration;
+
+use swarmdeck_tests::{engine, eventually, fast_run, fixture_request, with_orgs, TestResult};
+
+use crate::{attribute_of, click, fill, screenshot, with_app};
+
+#[tokio::test]
+async fn the_cluster_view_creates_two_workers_with_progress_and_drains_one() -> TestResult {
+    let core = engine().await?;
+    let outcome = with_orgs(&["nodes"], |orchestrator, orgs| async move {
+        with_app(|page| async move {
+            click(&page, "tab-cluster").await?;
+            attribute_of(&page, "nodes", "data-testid", |_| true).await?;
+            fill(&page, "cluster-workers", "2").await?;
+            fill(&page, "cluster-images", "swarmdeck-fixture:v1").await?;
+            click(&page, "cluster-up").await?;
+            for node in ["swarmdeck-node-1", "swarmdeck-node-2"] {
+                attribute_of(
+                    &page,
+                    &format!("cluster-progress-{node}"),
+                    "data-step",
+                    |s| s == "ready",
+                )
+                .await?;
+                attribute_of(&page, &format!("node-row-{node}"), "data-state", |s| {
+                    s == "ready"
+                })
+                .await?;
+            }
+            screenshot(&page, "cluster-up").await?;
+
+            // Three replicas spread over the three nodes; draining node 1 moves its task away.
+            let mut request = fixture_request(&orgs[0], "web", "v1");
+            request.replicas = 3;
+            let deployed = orchestrator.deploy(&request, &fast_run()).await?;
+            let on_node_1 = || {
+                let (orchestrator, service) = (orchestrator.clone(), deployed.service_name.clone());
+                async move {
+                    let nodes = orchestrator.nodes().await?;
+                    let node_1 = nodes
+                        .iter()
+                        .find(|node| node.hostname == "swarmdeck-node-1")
+                        .map(|node| node.id.clone());
+                    let status = orchestrator.service_status(&service).await?;
+                    let running: Vec<_> = status
+                        .tasks
+                        .iter()
+                        .filter(|task| task.state == "running" && task.desired_state == "running")
+                        .collect();
+                    let there = running.iter().filter(|task| task.node_id == node_1).count();
+                    TestResult::Ok((running.len(), there))
+                }
+            };
+            eventually(Duration::from_secs(90), "a task on node 1", || async {
+                let (running, there) = on_node_1().await?;
+                Ok((running == 3 && there == 1).then_some(()))
+            })
+            .await?;
+            click(&page, "node-drain-swarmdeck-node-1").await?;
+            click(&page, "node-drain-swarmdeck-node-1").await?;
+            attribute_of(
+                &page,
+                "node-row-swarmdeck-node-1",
+                "data-availability",
+                |a| a == "drain",
+            )
+            .await?;
+            eventually(
+                Duration::from_secs(90),
+                "the task moved off node 1",
+                || async {
+                    let (running, there) = on_node_1().await?;
+                    Ok((running == 3 && there == 0).then_some(()))
+                },
+            )
+            .await?;
+            screenshot(&page, "cluster-drained").await?;
+            click(&page, "tab-topology").await?;
+            attribute_of(&page, "topology-graph", "data-layout", |v| v == "ready").await?;
+            screenshot(&page, "cluster-topology").await
+        })
+        .await
+    })
+    .await;
+    let down = core.cluster_down(None).await;
+    outcome?;
+    let status = down?;
+    assert!(status.leftovers.is_empty(), "{status:?}");
+    assert!(
+        status.nodes.iter().all(|node| node.local_node.is_none()),
+        "{status:?}"
+    );
+    Ok(())
+}
