@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
+use thirtyfour::error::WebDriverErrorInner;
 use thirtyfour::prelude::*;
 
 use crate::{eventually, TestResult};
@@ -131,19 +132,41 @@ pub async fn screenshot(page: &WebDriver, dir: &str, name: &str) -> TestResult {
     // The DOM is checked before a screenshot, but WebKit paints later: wait until two frames have rendered.
     let painted = "const done = arguments[arguments.length - 1]; \
                    requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-    page.execute_async(painted, Vec::new()).await?;
+    // WebKitWebDriver sometimes loses an async script's reply while the page repaints a live view
+    // ("Could not parse script result"); waiting for two frames is harmless to repeat.
+    let mut attempts_left = 3;
+    loop {
+        match page.execute_async(painted, Vec::new()).await {
+            Ok(_) => break,
+            Err(error) if attempts_left > 1 && is_lost_script_reply(&error) => attempts_left -= 1,
+            Err(error) => return Err(error.into()),
+        }
+    }
     page.screenshot(&dir.join(format!("{name}.png"))).await?;
     Ok(())
 }
 
+fn is_lost_script_reply(error: &WebDriverError) -> bool {
+    matches!(error.as_inner(), WebDriverErrorInner::UnknownError(info) if info.value.message.contains("Could not parse script result"))
+}
+
 /// The visible element with this test id, waiting for it: views load what they show after they appear.
 pub async fn visible(page: &WebDriver, test_id: &str) -> TestResult<WebElement> {
-    Ok(page
-        .query(By::Css(format!("[data-testid='{test_id}']")))
-        .wait(Duration::from_secs(30), Duration::from_millis(200))
-        .and_displayed()
-        .first()
-        .await?)
+    let mut attempts_left = 3;
+    loop {
+        let found = page
+            .query(By::Css(format!("[data-testid='{test_id}']")))
+            .wait(Duration::from_secs(30), Duration::from_millis(200))
+            .and_displayed()
+            .first()
+            .await;
+        match found {
+            Ok(element) => return Ok(element),
+            // The displayed check is a script too, and looking again changes nothing on the page.
+            Err(error) if attempts_left > 1 && is_lost_script_reply(&error) => attempts_left -= 1,
+            Err(error) => return Err(error.into()),
+        }
+    }
 }
 
 pub async fn fill(page: &WebDriver, test_id: &str, value: &str) -> TestResult {
