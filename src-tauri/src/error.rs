@@ -120,6 +120,7 @@ pub fn redact_socket(message: &str) -> String {
 fn code_of(error: &core::Error) -> &'static str {
     match error {
         core::Error::InsufficientCapacity { .. } => "capacity",
+        core::Error::Unplaceable { .. } => "unplaceable",
         core::Error::NoAdvertiseAddress { .. } => "advertise_address",
         core::Error::NotSwarmManager { .. } => "not_swarm_manager",
         core::Error::ImageUnavailable { .. } => "image_unavailable",

@@ -109,5 +109,6 @@ fn request(org: &str, slug: &str) -> DeployRequest {
         health_check: Some(fixture_health_check()),
         endpoint_mode: EndpointMode::Vip,
         update_policy: Some(fast_policy()),
+        placement: Default::default(),
     }
 }

@@ -16,8 +16,8 @@ use bollard::models::{
 use bollard::query_parameters::{ListContainersOptions, ListTasksOptions};
 use bollard::Docker;
 use swarmdeck_orchestrator::{
-    naming::label, ClusterProgress, ClusterRequest, ClusterStatus, NodeAvailability, NodeChange,
-    NodeStep, Orchestrator, CLUSTER_DIR_ENV,
+    naming::label, ClusterProgress, ClusterRequest, ClusterStatus, Error, NodeAvailability,
+    NodeChange, NodeStep, Orchestrator, PlacementUpdate, UpdateRequest, CLUSTER_DIR_ENV,
 };
 use swarmdeck_tests::{
     cli_binary, engine, eventually, exec, fast_run, fixture_request, with_orgs, TestResult,
@@ -380,67 +380,54 @@ async fn task_hostnames(core: &Orchestrator, service: &str) -> TestResult<Vec<St
         .collect())
 }
 
+/// Waits until the service runs 3 tasks, none on `excluded`, returning their hostnames.
+async fn three_running_avoiding(
+    core: &Orchestrator,
+    service: &str,
+    excluded: &str,
+) -> TestResult<Vec<String>> {
+    eventually(
+        Duration::from_secs(90),
+        "3 running tasks placed as expected",
+        || async move {
+            let hosts = task_hostnames(core, service).await?;
+            Ok((hosts.len() == 3 && !hosts.iter().any(|host| host == excluded)).then_some(hosts))
+        },
+    )
+    .await
+}
+
 #[tokio::test]
 async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_rescheduled() -> TestResult {
     let core = engine().await?;
-    let docker = core.docker().clone();
     with_cluster_cleanup(&core, || async {
         let request = ClusterRequest {
             workers: 2,
             images: vec![format!("{FIXTURE_REPO}:v1")],
         };
         core.cluster_up(&request, None).await?;
-        let network = format!("sd-cluster-nodes-{}", std::process::id());
-        create_test_network(&docker, &network).await?;
-        let service = format!("sd-cluster-drain-{}", std::process::id());
-        let pinned = format!("sd-cluster-pinned-{}", std::process::id());
-        let result = async {
-            let everywhere = TaskSpecPlacement {
-                max_replicas: Some(1),
+        with_orgs(&["nodes"], |core, orgs| async move {
+            // A service deployed at most one per node runs one task on each of the three.
+            let mut spread = fixture_request(&orgs[0], "spread", "v1");
+            spread.replicas = 3;
+            spread.placement.max_replicas_per_node = Some(1);
+            let service = core.deploy(&spread, &fast_run()).await?.service_name;
+            let hosts: BTreeSet<String> = three_running_avoiding(&core, &service, "none")
+                .await?
+                .into_iter()
+                .collect();
+            assert_eq!(hosts.len(), 3, "{hosts:?}");
+
+            // Drain: node 1's task moves away, yet 3 run. At most one per node would need node 1 back, so the
+            // placement is relaxed through an update first.
+            let relax = UpdateRequest {
+                placement: PlacementUpdate {
+                    max_replicas_per_node: Some(Some(2)),
+                    ..Default::default()
+                },
                 ..Default::default()
             };
-            fixture_service(&docker, &service, &network, 3, everywhere).await?;
-            let full_on = |excluded: &'static str| {
-                let (core, service) = (&core, &service);
-                async move {
-                    eventually(
-                        Duration::from_secs(90),
-                        "3 running tasks placed as expected",
-                        || async move {
-                            let hosts = task_hostnames(core, service).await?;
-                            Ok(
-                                (hosts.len() == 3 && !hosts.iter().any(|host| host == excluded))
-                                    .then_some(hosts),
-                            )
-                        },
-                    )
-                    .await
-                }
-            };
-            full_on("none").await?;
-
-            // Drain: node 1's task moves away, yet 3 run. With at most one per node, the third needs node 1 back,
-            // so this service is scaled to 2 placements per node for the drain.
-            let mut spec = docker.inspect_service(&service, None).await?;
-            let version = spec.version.and_then(|v| v.index).unwrap_or(0);
-            let mut new_spec = spec.spec.take().ok_or("no spec")?;
-            if let Some(template) = new_spec.task_template.as_mut() {
-                template.placement = Some(TaskSpecPlacement {
-                    max_replicas: Some(2),
-                    ..Default::default()
-                });
-            }
-            docker
-                .update_service(
-                    &service,
-                    new_spec,
-                    bollard::query_parameters::UpdateServiceOptions {
-                        version: i32::try_from(version).unwrap_or(i32::MAX),
-                        ..Default::default()
-                    },
-                    None,
-                )
-                .await?;
+            core.update(&service, &relax, &fast_run()).await?;
             let drained = core
                 .change_node(
                     "swarmdeck-node-1",
@@ -450,7 +437,7 @@ async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_reschedul
                 )
                 .await?;
             assert_eq!(drained.availability, "drain");
-            full_on("swarmdeck-node-1").await?;
+            three_running_avoiding(&core, &service, "swarmdeck-node-1").await?;
             let active = core
                 .change_node(
                     "swarmdeck-node-1",
@@ -461,7 +448,8 @@ async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_reschedul
                 .await?;
             assert_eq!(active.availability, "active");
 
-            // A label added is honoured by a constraint.
+            // A label added is honoured by a constraint; asking for more tasks at most one per node than labelled
+            // nodes exist is refused before anything is created.
             let labelled = core
                 .change_node(
                     "swarmdeck-node-2",
@@ -475,24 +463,26 @@ async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_reschedul
                 labelled.labels.get("zone").map(String::as_str),
                 Some("blue")
             );
-            let blue = TaskSpecPlacement {
-                constraints: Some(vec!["node.labels.zone==blue".into()]),
-                ..Default::default()
-            };
-            fixture_service(&docker, &pinned, &network, 2, blue).await?;
-            eventually(
-                Duration::from_secs(90),
-                "the pinned tasks on the labelled node",
-                || async {
-                    let hosts = task_hostnames(&core, &pinned).await?;
-                    Ok(
-                        (hosts.len() == 2 && hosts.iter().all(|host| host == "swarmdeck-node-2"))
-                            .then_some(()),
-                    )
-                },
-            )
-            .await?;
-            docker.delete_service(&pinned).await?;
+            let mut pinned = fixture_request(&orgs[0], "pinned", "v1");
+            pinned.replicas = 2;
+            pinned.placement.constraints = vec!["node.labels.zone==blue".into()];
+            let pinned_service = core.deploy(&pinned, &fast_run()).await?.service_name;
+            let hosts = task_hostnames(&core, &pinned_service).await?;
+            assert!(
+                hosts.len() == 2 && hosts.iter().all(|host| host == "swarmdeck-node-2"),
+                "{hosts:?}"
+            );
+            pinned.slug = "crowded".into();
+            pinned.placement.max_replicas_per_node = Some(1);
+            match core.deploy(&pinned, &fast_run()).await {
+                Err(Error::Unplaceable { reason }) => assert!(
+                    reason
+                        .contains("there are 1 ready, active nodes meeting node.labels.zone==blue"),
+                    "{reason}"
+                ),
+                other => panic!("expected an unplaceable refusal, got {other:?}"),
+            }
+            core.remove_service(&pinned_service).await?;
 
             // Stop node 2's engine: it turns down and its tasks run elsewhere; started again it is ready.
             core.cluster_stop_node("swarmdeck-node-2").await?;
@@ -504,10 +494,10 @@ async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_reschedul
                     .then_some(()))
             })
             .await?;
-            full_on("swarmdeck-node-2").await?;
+            three_running_avoiding(&core, &service, "swarmdeck-node-2").await?;
             let refused = core.remove_node("swarmdeck-node-1").await;
             assert!(
-                matches!(refused, Err(swarmdeck_orchestrator::Error::Invalid { .. })),
+                matches!(refused, Err(Error::Invalid { .. })),
                 "a ready node must not be removable: {refused:?}"
             );
             core.cluster_start_node("swarmdeck-node-2").await?;
@@ -516,43 +506,66 @@ async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_reschedul
                 status.nodes.iter().all(|n| n.state == "ready"),
                 "{status:?}"
             );
-            TestResult::Ok(())
-        }
-        .await;
-        // The pinned service is already gone when the case got that far.
-        let _ = docker.delete_service(&pinned).await;
-        remove_test_objects(&docker, &[&service], &network).await?;
-        result
+            Ok(())
+        })
+        .await
     })
     .await
 }
 
-/// A deploy whose image the chosen nodes lack fails with that reason, naming the node and what to do, instead of
-/// leaving its tasks pending until the gate's timeout.
+/// A deploy copies its image to the local nodes its placement lets it use, saying so in its progress, and runs
+/// there; nodes it may not use are left without it.
 #[tokio::test]
-async fn a_deploy_whose_image_a_node_lacks_says_so() -> TestResult {
+async fn a_deploy_copies_its_image_to_the_nodes_it_may_use() -> TestResult {
     let core = engine().await?;
     with_cluster_cleanup(&core, || async {
-        // Only v1 goes to the workers.
+        // Only v1 goes to the workers at `up`.
         let request = ClusterRequest {
             workers: 2,
             images: vec![format!("{FIXTURE_REPO}:v1")],
         };
         core.cluster_up(&request, None).await?;
-        with_orgs(&["lacks"], |orchestrator, orgs| async move {
-            let mut deploy = fixture_request(&orgs[0], "web", "v2");
-            // Spread over the three nodes, so at least one task lands on a worker without v2.
-            deploy.replicas = 3;
-            let outcome = orchestrator.deploy(&deploy, &fast_run()).await;
-            let message = match outcome {
-                Ok(deployed) => {
-                    return Err(format!("deployed although workers lack v2: {deployed:?}").into())
-                }
-                Err(error) => error.to_string(),
+        with_orgs(&["copies"], |orchestrator, orgs| async move {
+            let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+            let options = swarmdeck_orchestrator::RunOptions {
+                progress: Some(sender),
+                ..fast_run()
             };
+            let mut everywhere = fixture_request(&orgs[0], "web", "v2");
+            everywhere.replicas = 3;
+            everywhere.placement.max_replicas_per_node = Some(1);
+            let deployed = orchestrator.deploy(&everywhere, &options).await?;
+            drop(options);
+            let mut phases = Vec::new();
+            while let Some(event) = received.recv().await {
+                if let swarmdeck_orchestrator::Progress::Phase { message } = event {
+                    phases.push(message);
+                }
+            }
+            for node in ["swarmdeck-node-1", "swarmdeck-node-2"] {
+                let copy = format!("copying image {FIXTURE_REPO}:v2 to {node}");
+                assert!(phases.contains(&copy), "no {copy:?} in {phases:?}");
+            }
+            let hosts: BTreeSet<String> = task_hostnames(&orchestrator, &deployed.service_name)
+                .await?
+                .into_iter()
+                .collect();
+            assert_eq!(hosts.len(), 3, "one task on each node: {hosts:?}");
+
+            let mut pinned = fixture_request(&orgs[0], "pinned", "v3");
+            pinned.placement.constraints = vec!["node.hostname==swarmdeck-node-1".into()];
+            orchestrator.deploy(&pinned, &fast_run()).await?;
+            let v3 = format!("{FIXTURE_REPO}:v3");
+            assert!(node_docker("swarmdeck-node-1")?
+                .inspect_image(&v3)
+                .await
+                .is_ok());
             assert!(
-                message.contains("is not on that node") && message.contains("cluster up --image"),
-                "{message}"
+                node_docker("swarmdeck-node-2")?
+                    .inspect_image(&v3)
+                    .await
+                    .is_err(),
+                "a node the placement excludes got the image"
             );
             Ok(())
         })

@@ -216,13 +216,35 @@ async fn the_deploy_form_shows_backend_field_errors_and_then_deploys() -> TestRe
             text_of(&page, "field-error-internal_port", |t| t.contains("65535")).await?;
             assert!(orchestrator.find_org_network(&org).await?.is_none());
 
+            // A placement rule broken by one of the constraints: shown at the field, naming which.
             fill(&page, "deploy-port", "8080").await?;
+            fill(
+                &page,
+                "deploy-placement-constraints",
+                "node.role==manager, zone=a",
+            )
+            .await?;
+            click(&page, "deploy-submit").await?;
+            text_of(&page, "field-error-placement.constraints[1]", |t| {
+                t.contains("constraint 2") && t.contains("node.labels.<key>")
+            })
+            .await?;
+            assert!(orchestrator.find_org_network(&org).await?.is_none());
+
+            fill(&page, "deploy-placement-constraints", "node.role==manager").await?;
+            fill(&page, "deploy-placement-max", "1").await?;
             click(&page, "deploy-submit").await?;
             let name = naming::service_name(&org, "web");
             text_of(&page, "deploy-result", |t| t.contains(&name)).await?;
             screenshot(&page, "deploy-form-result").await?;
             let status = orchestrator.service_status(&name).await?;
             assert_eq!((status.desired, status.running), (1, 1));
+            assert_eq!(
+                status.placement.constraints,
+                ["node.role==manager"],
+                "the form's placement reached the engine"
+            );
+            assert_eq!(status.placement.max_replicas_per_node, Some(1));
             Ok(())
         }
         .await;

@@ -6,6 +6,7 @@ mod history;
 mod isolation;
 mod logs;
 mod network;
+mod placement;
 mod swarm;
 mod tenants;
 mod topology;

@@ -46,6 +46,7 @@ pub fn fixture_request(org: &str, slug: &str, version: &str) -> DeployRequest {
         health_check: Some(fixture_health_check()),
         endpoint_mode: EndpointMode::Vip,
         update_policy: Some(fast_policy()),
+        placement: Default::default(),
     }
 }
 

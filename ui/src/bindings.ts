@@ -333,6 +333,8 @@ export type DeployRequest = {
 	endpoint_mode?: EndpointMode,
 	/**  Overrides the default update and rollback policy. */
 	update_policy?: UpdatePolicyInput | null,
+	/**  Where the tasks may run; anywhere when absent. */
+	placement?: PlacementInput,
 };
 
 /**  One recorded deployment of a service. */
@@ -688,6 +690,26 @@ export type Outcome =
 /**  The client writing it stopped before it finished. */
 "interrupted";
 
+/**  Where a service's tasks may run. */
+export type Placement = {
+	/**  Rules every chosen node meets, in the engine's syntax. */
+	constraints: string[],
+	/**  The label the tasks are spread over, if any. */
+	spread: string | null,
+	/**  At most this many tasks on one node; null for no limit. */
+	max_replicas_per_node: number | null,
+};
+
+/**  Placement as a form sends it: constraints and the spread as typed, the per-node limit as a form number. */
+export type PlacementInput = {
+	/**  Rules every chosen node meets: `node.labels.zone==a`, `node.role!=manager`, `node.hostname==…`. */
+	constraints: string[],
+	/**  Spread the tasks evenly over this label's values: `node.labels.zone`; null for no spread. */
+	spread: string | null,
+	/**  At most this many tasks on one node, 1–100; null for no limit. */
+	max_replicas_per_node: FormNumber,
+};
+
 /**  UI preferences. */
 export type Preferences = {
 	/**  Colour theme. */
@@ -833,6 +855,8 @@ export type ServiceDefinition = {
 	endpoint_mode: EndpointMode,
 	/**  Update and rollback policy. */
 	update_policy: UpdatePolicy,
+	/**  Where the tasks may run. */
+	placement: Placement,
 };
 
 /**  One service with what the graph shows of it. */
@@ -1067,6 +1091,8 @@ export type UpdateRequest = {
 	health_check?: HealthCheckChange,
 	/**  Policy for this and later updates. */
 	update_policy?: UpdatePolicy | null,
+	/**  Replaces the whole placement; absent keeps it. */
+	placement?: PlacementInput | null,
 	/**  The caller's id of this deployment; generated when absent. */
 	deployment_id?: string | null,
 };

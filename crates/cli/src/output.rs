@@ -8,8 +8,8 @@ use std::io::Write;
 use serde::Serialize;
 use swarmdeck_orchestrator::{
     CellVerdict, DeployOutcome, DeploymentRecord, DiskEnforcement, IsolationReport, LogLine,
-    LogStream, OrgNetwork, PreflightFinding, Progress, ServiceStatus, ServiceSummary, SwarmInfo,
-    TaskHealth, TaskInfo, Trigger, UpdateState, UpdateStatus,
+    LogStream, OrgNetwork, Placement, PreflightFinding, Progress, ServiceStatus, ServiceSummary,
+    SwarmInfo, TaskHealth, TaskInfo, Trigger, UpdateState, UpdateStatus,
 };
 
 use crate::error::CliError;
@@ -159,6 +159,7 @@ pub fn service_status(status: &ServiceStatus) -> String {
         ("id", status.swarm_service_id.clone()),
         ("image", or_dash(status.image.as_deref())),
         ("deployment", or_dash(status.deployment_id.as_deref())),
+        ("placement", placement_text(&status.placement)),
         (
             "replicas",
             format!("{} running of {} desired", status.running, status.desired),
@@ -178,6 +179,22 @@ pub fn service_status(status: &ServiceStatus) -> String {
         rows,
     ));
     text
+}
+
+/// "anywhere", or the constraints, the spread and the per-node limit on one line.
+pub fn placement_text(placement: &Placement) -> String {
+    let mut parts = placement.constraints.clone();
+    if let Some(spread) = &placement.spread {
+        parts.push(format!("spread over {spread}"));
+    }
+    if let Some(max) = placement.max_replicas_per_node {
+        parts.push(format!("at most {max} per node"));
+    }
+    if parts.is_empty() {
+        "anywhere".to_string()
+    } else {
+        parts.join(" · ")
+    }
 }
 
 fn task_row(task: &TaskInfo) -> Vec<String> {

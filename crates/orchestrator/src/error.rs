@@ -29,6 +29,13 @@ pub enum Error {
         available: String,
     },
 
+    /// The swarm could never schedule every task of the request where its placement allows.
+    #[error("the service cannot be placed: {reason}")]
+    Unplaceable {
+        /// Which rule the nodes cannot meet, and what they offer.
+        reason: String,
+    },
+
     /// A named object (service, network, deployment, image) does not exist.
     #[error("{kind} {name} not found")]
     NotFound {

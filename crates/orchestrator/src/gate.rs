@@ -263,8 +263,8 @@ fn task_failure(task: &TaskInfo) -> Option<String> {
             let node = task.node_id.as_deref().map(short).unwrap_or("?");
             return Some(format!(
                 "task {} {} on node {node}: {detail}; the image is not on that node and the node cannot pull it \
-                 (no registry it reaches): copy it to the nodes (`swarmdeck cluster up --image IMAGE` on a local \
-                 cluster) or push it to a registry",
+                 (no registry it reaches): push it to a registry the node reaches or load it on the node \
+                 (Swarmdeck copies it to the nodes of a local cluster before each deploy)",
                 short(&task.id),
                 task.state
             ));
@@ -321,7 +321,7 @@ mod tests {
         };
         let reason = task_failure(&missing).unwrap_or_default();
         assert!(
-            reason.contains("on node n0de12345678") && reason.contains("cluster up --image"),
+            reason.contains("on node n0de12345678") && reason.contains("push it to a registry"),
             "{reason}"
         );
     }

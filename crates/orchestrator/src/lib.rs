@@ -9,6 +9,7 @@
 pub mod changes;
 mod cluster;
 mod connection;
+mod desired;
 mod error;
 mod gate;
 mod history;
@@ -21,6 +22,7 @@ pub mod naming;
 mod network;
 mod node;
 mod ownership;
+pub mod placement;
 pub mod retry;
 mod service;
 pub mod spec;

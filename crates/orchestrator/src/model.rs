@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+mod placement;
 mod record;
+pub use placement::{Placement, PlacementUpdate};
 pub use record::{DeploymentRecord, Outcome, Trigger};
 
 /// Resources of one task (one replica).
@@ -174,6 +176,9 @@ pub struct DeployRequest {
     /// Overrides the default update and rollback policy.
     #[serde(default)]
     pub update_policy: Option<UpdatePolicy>,
+    /// Where the tasks may run; anywhere by default.
+    #[serde(default)]
+    pub placement: Placement,
 }
 
 /// Changes to a running service; `None` keeps the current value.
@@ -200,6 +205,9 @@ pub struct UpdateRequest {
     /// Policy for this and later updates.
     #[serde(default)]
     pub update_policy: Option<UpdatePolicy>,
+    /// Changes to where the tasks may run.
+    #[serde(default)]
+    pub placement: PlacementUpdate,
     /// The caller's id of this deployment; generated when absent.
     #[serde(default)]
     pub deployment_id: Option<String>,
@@ -263,6 +271,9 @@ pub struct ServiceDefinition {
     pub endpoint_mode: EndpointMode,
     /// Update and rollback policy.
     pub update_policy: UpdatePolicy,
+    /// Where the tasks may run; records from before placement existed read as anywhere.
+    #[serde(default)]
+    pub placement: Placement,
 }
 
 impl ServiceDefinition {
@@ -398,6 +409,8 @@ pub struct ServiceStatus {
     pub deployment_id: Option<String>,
     /// Image in the current spec.
     pub image: Option<String>,
+    /// Where the current spec lets the tasks run.
+    pub placement: Placement,
     /// Desired replicas.
     pub desired: u64,
     /// Running replicas.

@@ -9,11 +9,12 @@ use bollard::models::{Service, ServiceSpec};
 use bollard::query_parameters::UpdateServiceOptions;
 use tracing::{info, warn};
 
+use crate::desired::{merge_update, Change};
 use crate::error::{Error, Result};
 use crate::gate::{Expect, RunOptions, Verdict};
 use crate::model::{
     DeployOutcome, DeployRequest, DeploymentRecord, DiskEnforcement, Outcome, ServiceDefinition,
-    Trigger, UpdateRequest,
+    Trigger, UpdateOrder, UpdateRequest,
 };
 use crate::naming;
 use crate::status::current_definition;
@@ -40,7 +41,7 @@ impl Orchestrator {
         let definition = validate::deploy_request(request, &deployment_id)?;
         validate::health_gate(&options.gate)?;
         self.apply(
-            Change::Whole(definition),
+            Change::Whole(Box::new(definition)),
             deployment_id,
             Trigger::Deploy,
             options,
@@ -143,7 +144,7 @@ impl Orchestrator {
         validate::definition(&definition)?;
         definition.image = record.image.pinned().to_string();
         self.apply(
-            Change::Whole(definition),
+            Change::Whole(Box::new(definition)),
             naming::new_deployment_id(),
             trigger,
             options,
@@ -156,6 +157,12 @@ impl Orchestrator {
     pub async fn scale(&self, service_name: &str, replicas: u32) -> Result<()> {
         validate::replicas("replicas", replicas, 0)?;
         let service = self.inspect_ours(service_name).await?;
+        let mut definition = current_definition(service_name, &service)?;
+        definition.replicas = replicas;
+        // Scaling starts tasks beside the running ones rather than replacing them: no start-first surge.
+        if replicas > 0 {
+            self.check_definition_capacity(&definition, false).await?;
+        }
         let id = service.id.clone().unwrap_or_default();
         self.write_with_retry(
             &id,
@@ -209,11 +216,13 @@ impl Orchestrator {
             .map(|(name, _)| name.clone())
             .unwrap_or_else(|| definition.service_name());
         let created = located.is_none();
-        self.check_definition_capacity(&definition, &deployment_id)
+        self.check_definition_capacity(&definition, !created)
             .await?;
         options.phase(format!("resolving image {}", definition.image));
         let image = self
             .resolve_image(&definition.image, &deployment_id)
+            .await?;
+        self.stage_image_on_local_nodes(&definition.image, &definition.placement, options)
             .await?;
         let network = self.ensure_org_network(&definition.org_id).await?;
         if !created {
@@ -330,22 +339,31 @@ impl Orchestrator {
             .await
     }
 
-    /// Refuses a definition larger than any node, before anything is written.
+    /// Refuses a definition the swarm could not schedule in full, before anything is written; `updating` when
+    /// it replaces running tasks.
     async fn check_definition_capacity(
         &self,
         definition: &ServiceDefinition,
-        deployment_id: &str,
+        updating: bool,
     ) -> Result<()> {
-        let limits = spec::service_spec(definition, deployment_id, "");
+        let limits = spec::service_spec(definition, "", "");
         let limit = limits
             .task_template
             .as_ref()
             .and_then(|t| t.resources.as_ref()?.limits.clone())
             .unwrap_or_default();
-        self.check_capacity(
-            limit.nano_cpus.unwrap_or(0),
-            limit.memory_bytes.unwrap_or(0),
-        )
+        let policy = &definition.update_policy;
+        let surge = match policy.order {
+            UpdateOrder::StartFirst if updating => policy.parallelism.min(definition.replicas),
+            _ => 0,
+        };
+        self.check_capacity(crate::placement::Demand {
+            nano_cpus: limit.nano_cpus.unwrap_or(0),
+            memory_bytes: limit.memory_bytes.unwrap_or(0),
+            replicas: definition.replicas,
+            placement: &definition.placement,
+            surge,
+        })
         .await
     }
 
@@ -486,110 +504,9 @@ impl Orchestrator {
     }
 }
 
-/// What a deployment asks for, to be applied to whatever the service is when the spec is written.
-enum Change<'a> {
-    /// A whole definition: a deploy, or a restore of a record.
-    Whole(ServiceDefinition),
-    /// Some fields of a running service; the rest stays as it is at the time of the write.
-    Fields {
-        org_id: String,
-        slug: String,
-        request: &'a UpdateRequest,
-    },
-}
-
-impl Change<'_> {
-    fn target(&self) -> (&str, &str) {
-        match self {
-            Change::Whole(definition) => (&definition.org_id, &definition.slug),
-            Change::Fields { org_id, slug, .. } => (org_id, slug),
-        }
-    }
-
-    /// The definition to write over `current` (the service as found, when it exists).
-    fn desired(&self, current: Option<&(String, Service)>) -> Result<ServiceDefinition> {
-        match self {
-            Change::Whole(definition) => Ok(definition.clone()),
-            Change::Fields {
-                org_id,
-                slug,
-                request,
-            } => {
-                let (name, service) = current.ok_or_else(|| Error::NotFound {
-                    kind: "service",
-                    name: naming::service_name(org_id, slug),
-                })?;
-                merge_update(current_definition(name, service)?, request)
-            }
-        }
-    }
-}
-
-/// An update's fields over a definition, checked as strictly as a deploy.
-fn merge_update(
-    mut definition: ServiceDefinition,
-    request: &UpdateRequest,
-) -> Result<ServiceDefinition> {
-    if request.image_name.is_some() || request.image_tag.is_some() {
-        let current_name = crate::images::repository_of(&definition.image).to_string();
-        let name = request.image_name.clone().unwrap_or(current_name);
-        let tag = match &request.image_tag {
-            Some(tag) => tag.clone(),
-            None => current_tag(&definition.image).ok_or_else(|| {
-                Error::invalid(
-                    "image_tag",
-                    "the current image has no tag to keep: give one",
-                )
-            })?,
-        };
-        definition.image = validate::image_reference(&name, &tag)?;
-    }
-    if let Some(env) = &request.env {
-        definition.env = env.clone();
-    }
-    if let Some(resources) = &request.resources {
-        definition.resources = resources.clone();
-    }
-    if let Some(replicas) = request.replicas {
-        definition.replicas = replicas;
-    }
-    if let Some(check) = &request.health_check {
-        definition.health_check = check.clone();
-    }
-    if let Some(policy) = &request.update_policy {
-        definition.update_policy = policy.clone();
-    }
-    validate::definition(&definition)?;
-    Ok(definition)
-}
-
-fn current_tag(image: &str) -> Option<String> {
-    let without_digest = image.split('@').next()?;
-    let repository = crate::images::repository_of(without_digest);
-    without_digest
-        .strip_prefix(repository)?
-        .strip_prefix(':')
-        .map(str::to_string)
-}
-
 /// How long an in-progress record is presumed alive when its writer cannot be checked.
 fn lease(definition: &ServiceDefinition, options: &RunOptions) -> Duration {
     let policy = &definition.update_policy;
     let per_task = policy.delay + policy.monitor;
     options.gate.timeout + per_task * definition.replicas + LEASE_MARGIN
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn current_tag_is_read_from_a_reference() {
-        assert_eq!(current_tag("app:v1").as_deref(), Some("v1"));
-        assert_eq!(
-            current_tag("host:5000/app:v2@sha256:abc").as_deref(),
-            Some("v2")
-        );
-        assert_eq!(current_tag("host:5000/app"), None);
-    }
 }

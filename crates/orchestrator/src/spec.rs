@@ -105,6 +105,7 @@ pub fn service_spec(
                 max_attempts: Some(RESTART_MAX_ATTEMPTS),
                 window: Some(nanos(RESTART_WINDOW)),
             }),
+            placement: crate::placement::engine_placement(&definition.placement),
             networks: Some(vec![NetworkAttachmentConfig {
                 target: Some(network_id.to_string()),
                 aliases: Some(dns_aliases(&definition.slug)),
@@ -299,6 +300,7 @@ pub fn definition_from_spec(spec: &ServiceSpec) -> Option<ServiceDefinition> {
             _ => EndpointMode::Vip,
         },
         update_policy: recorded_policy(spec),
+        placement: crate::placement::placement_of(task.placement.as_ref()),
     })
 }
 
@@ -356,6 +358,11 @@ mod tests {
             }),
             endpoint_mode: EndpointMode::Vip,
             update_policy: UpdatePolicy::default(),
+            placement: crate::model::Placement {
+                constraints: vec!["node.role==worker".into()],
+                spread: Some("node.labels.zone".into()),
+                max_replicas_per_node: Some(1),
+            },
         }
     }
 

@@ -37,6 +37,9 @@ impl Orchestrator {
             slug: labels.and_then(|l| l.get(label::SLUG).cloned()),
             deployment_id: labels.and_then(|l| l.get(label::DEPLOYMENT_ID).cloned()),
             image: spec.and_then(crate::spec::image_of),
+            placement: crate::placement::placement_of(
+                spec.and_then(|s| s.task_template.as_ref()?.placement.as_ref()),
+            ),
             desired: counts.and_then(|c| c.desired_tasks).unwrap_or(0),
             running: counts.and_then(|c| c.running_tasks).unwrap_or(0),
             update: update_status(&service),

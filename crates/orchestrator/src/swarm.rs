@@ -1,9 +1,9 @@
-//! Swarm mode: initialise, inspect, and the capacity of the nodes.
+//! Swarm mode: initialise and inspect.
 
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 use std::time::Duration;
 
-use bollard::models::{LocalNodeState, NodeState, SwarmInitRequest};
+use bollard::models::{LocalNodeState, SwarmInitRequest};
 use tracing::info;
 
 use crate::error::{Error, Result};
@@ -109,36 +109,6 @@ impl Orchestrator {
     /// Initialises the swarm on first use; fails only when this engine cannot manage one.
     pub(crate) async fn ensure_swarm(&self) -> Result<()> {
         self.init_swarm().await.map(drop)
-    }
-
-    /// Refuses requests larger than the biggest ready node, naming what the nodes offer.
-    pub(crate) async fn check_capacity(&self, nano_cpus: i64, memory_bytes: i64) -> Result<()> {
-        let nodes = self.docker.list_nodes(None).await?;
-        let ready = nodes
-            .iter()
-            .filter(|node| node.status.as_ref().and_then(|s| s.state) == Some(NodeState::READY));
-        let (mut cpu, mut memory) = (0_i64, 0_i64);
-        for node in ready {
-            let resources = node.description.as_ref().and_then(|d| d.resources.as_ref());
-            cpu = cpu.max(resources.and_then(|r| r.nano_cpus).unwrap_or(0));
-            memory = memory.max(resources.and_then(|r| r.memory_bytes).unwrap_or(0));
-        }
-        if nano_cpus > cpu {
-            return Err(Error::InsufficientCapacity {
-                resource: "cpu",
-                requested: format!("{} cores", nano_cpus as f64 / 1e9),
-                available: format!("{} cores", cpu as f64 / 1e9),
-            });
-        }
-        if memory_bytes > memory {
-            const MB: i64 = 1024 * 1024;
-            return Err(Error::InsufficientCapacity {
-                resource: "memory",
-                requested: format!("{} MB", memory_bytes / MB),
-                available: format!("{} MB", memory / MB),
-            });
-        }
-        Ok(())
     }
 }
 

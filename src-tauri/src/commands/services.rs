@@ -40,8 +40,8 @@ pub async fn update_service(
     gate: Option<dto::HealthGate>,
     progress: Channel<dto::Progress>,
 ) -> CommandResult<dto::DeployOutcome> {
+    let request = request.try_into()?;
     let core = state.engine.orchestrator().await?;
-    let request = request.into();
     let outcome = with_progress(progress, gate, |options| async move {
         core.update(&service, &request, &options).await
     })

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use swarmdeck_orchestrator as core;
 
-use super::{from_millis, millis, narrow};
+use super::{from_millis, millis, narrow, PlacementInput};
+use crate::error::AppError;
 
 /// Resources of one task (one replica).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -306,14 +307,23 @@ pub struct UpdateRequest {
     /// Policy for this and later updates.
     #[serde(default)]
     pub update_policy: Option<UpdatePolicy>,
+    /// Replaces the whole placement; absent keeps it.
+    #[serde(default)]
+    pub placement: Option<PlacementInput>,
     /// The caller's id of this deployment; generated when absent.
     #[serde(default)]
     pub deployment_id: Option<String>,
 }
 
-impl From<UpdateRequest> for core::UpdateRequest {
-    fn from(value: UpdateRequest) -> Self {
-        core::UpdateRequest {
+impl TryFrom<UpdateRequest> for core::UpdateRequest {
+    type Error = AppError;
+
+    fn try_from(value: UpdateRequest) -> Result<Self, AppError> {
+        let placement = match value.placement {
+            Some(placement) => core::PlacementUpdate::replace_with(placement.try_into()?),
+            None => core::PlacementUpdate::default(),
+        };
+        Ok(core::UpdateRequest {
             image_name: value.image_name,
             image_tag: value.image_tag,
             env: value.env,
@@ -321,8 +331,9 @@ impl From<UpdateRequest> for core::UpdateRequest {
             replicas: value.replicas,
             health_check: value.health_check.into(),
             update_policy: value.update_policy.map(Into::into),
+            placement,
             deployment_id: value.deployment_id,
-        }
+        })
     }
 }
 
@@ -333,7 +344,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn health_check_change_maps_to_nested_option() -> Result<(), serde_json::Error> {
+    fn health_check_change_maps_to_nested_option() -> Result<(), Box<dyn std::error::Error>> {
         let check = HealthCheck {
             command: vec!["true".to_string()],
             interval_secs: 5,
@@ -356,11 +367,13 @@ mod tests {
             "replicas": 2,
             "health_check": {"kind": "set", "check": serde_json::to_value(&check)?},
         }))?;
-        let request = core::UpdateRequest::from(request);
+        let request = core::UpdateRequest::try_from(request)?;
         assert_eq!(request.replicas, Some(2));
         assert_eq!(request.health_check, Some(Some(check.into())));
         let empty: UpdateRequest = serde_json::from_value(json!({}))?;
-        assert_eq!(core::UpdateRequest::from(empty).health_check, None);
+        let empty = core::UpdateRequest::try_from(empty)?;
+        assert_eq!(empty.health_check, None);
+        assert!(empty.placement.is_empty());
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use swarmdeck_orchestrator as core;
 
-use super::{narrow, EndpointMode, FailureAction, UpdateOrder};
+use super::{narrow, EndpointMode, FailureAction, PlacementInput, UpdateOrder};
 
 /// A number as a form sends it: any JSON number, or null for an empty field. Checked on the way in, so that an
 /// empty, fractional or out-of-range value comes back as an `Invalid` error naming its field, shown next to it,
@@ -58,7 +58,7 @@ impl FormNumber {
     }
 
     /// A whole number within `range`, or nothing for an empty field.
-    fn optional_whole<T: TryFrom<u64>>(
+    pub(super) fn optional_whole<T: TryFrom<u64>>(
         self,
         field: &str,
         range: std::ops::RangeInclusive<u64>,
@@ -231,6 +231,9 @@ pub struct DeployRequest {
     /// Overrides the default update and rollback policy.
     #[serde(default)]
     pub update_policy: Option<UpdatePolicyInput>,
+    /// Where the tasks may run; anywhere when absent.
+    #[serde(default)]
+    pub placement: PlacementInput,
 }
 
 impl TryFrom<DeployRequest> for core::DeployRequest {
@@ -253,6 +256,7 @@ impl TryFrom<DeployRequest> for core::DeployRequest {
             health_check: value.health_check.map(TryInto::try_into).transpose()?,
             endpoint_mode: value.endpoint_mode.into(),
             update_policy: value.update_policy.map(TryInto::try_into).transpose()?,
+            placement: value.placement.try_into()?,
         })
     }
 }
@@ -307,6 +311,27 @@ mod tests {
             "command": ["x"], "interval_secs": 1.5, "timeout_secs": 1, "retries": 1, "start_period_secs": 0
         } }));
         assert_eq!(field, "health_check.interval_secs");
+    }
+
+    #[test]
+    fn placement_from_the_form_names_its_field_and_blank_spread_means_none() -> Result<(), AppError>
+    {
+        let (field, _) = field_error(json!({
+            "placement": { "constraints": [], "spread": null, "max_replicas_per_node": 1.5 }
+        }));
+        assert_eq!(field, "placement.max_replicas_per_node");
+        let request = core::DeployRequest::try_from(form_request(json!({
+            "placement": { "constraints": ["node.role==worker"], "spread": " ", "max_replicas_per_node": 1 }
+        })))?;
+        assert_eq!(
+            request.placement,
+            core::Placement {
+                constraints: vec!["node.role==worker".into()],
+                spread: None,
+                max_replicas_per_node: Some(1),
+            }
+        );
+        Ok(())
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use swarmdeck_orchestrator as core;
 
-use super::{narrow, narrow_signed, EndpointMode, HealthCheck, Resources, UpdatePolicy};
+use super::{narrow, narrow_signed, EndpointMode, HealthCheck, Placement, Resources, UpdatePolicy};
 
 /// Whether the disk size of a deploy is enforced by the engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -81,6 +81,8 @@ pub struct ServiceDefinition {
     pub endpoint_mode: EndpointMode,
     /// Update and rollback policy.
     pub update_policy: UpdatePolicy,
+    /// Where the tasks may run.
+    pub placement: Placement,
 }
 
 impl From<core::ServiceDefinition> for ServiceDefinition {
@@ -97,6 +99,7 @@ impl From<core::ServiceDefinition> for ServiceDefinition {
             health_check: value.health_check.map(Into::into),
             endpoint_mode: value.endpoint_mode.into(),
             update_policy: value.update_policy.into(),
+            placement: value.placement.into(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use clap::{Args, ValueEnum};
 use swarmdeck_orchestrator::{DeployRequest, EndpointMode, HealthCheck, Resources};
 
+use super::placement::PlacementArgs;
 use super::policy::{GateArgs, PolicyArgs};
 use super::values::{env_map, parse_env};
 
@@ -50,6 +51,8 @@ pub struct DeployArgs {
     #[command(flatten)]
     pub health: HealthCheckArgs,
     #[command(flatten)]
+    pub placement: PlacementArgs,
+    #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub gate: GateArgs,
@@ -75,6 +78,7 @@ impl DeployArgs {
             health_check: self.health.check(),
             endpoint_mode: self.endpoint_mode.into(),
             update_policy: self.policy.policy(),
+            placement: self.placement.placement(),
         }
     }
 }

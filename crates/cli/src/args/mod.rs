@@ -3,6 +3,7 @@
 
 mod deploy;
 mod logs;
+mod placement;
 mod policy;
 mod update;
 mod values;

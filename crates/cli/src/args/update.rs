@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use clap::Args;
 use swarmdeck_orchestrator::{Resources, UpdateRequest};
 
+use super::placement::PlacementChangeArgs;
 use super::policy::{GateArgs, PolicyArgs};
 use super::values::{env_map, parse_env};
 use crate::error::CliError;
@@ -41,6 +42,8 @@ pub struct UpdateArgs {
     #[arg(long, value_name = "ID")]
     pub deployment_id: Option<String>,
     #[command(flatten)]
+    pub placement: PlacementChangeArgs,
+    #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub gate: GateArgs,
@@ -63,6 +66,7 @@ impl UpdateArgs {
             replicas: self.replicas,
             health_check: None,
             update_policy: self.policy.policy(),
+            placement: self.placement.update(),
             deployment_id: self.deployment_id.clone(),
         })
     }

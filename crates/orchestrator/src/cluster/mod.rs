@@ -6,6 +6,7 @@
 //! its first start: a node of the swarm that merely has a similar hostname is never touched.
 
 mod host;
+mod images;
 mod nodes;
 
 use serde::{Deserialize, Serialize};

@@ -8,13 +8,12 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use bollard::models::{LocalNodeState, Node, NodeState, SwarmJoinRequest};
-use bollard::query_parameters::{DeleteNodeOptions, ImportImageOptions, LeaveSwarmOptions};
-use bollard::Docker;
+use bollard::query_parameters::{DeleteNodeOptions, LeaveSwarmOptions};
 use futures_util::future::join_all;
-use futures_util::TryStreamExt;
 use tracing::{info, warn};
 
 use super::host::{self, NodeSlot, MAX_NODES};
+use super::images::node_docker;
 use super::{
     report, ClusterProgressSender, ClusterRequest, ClusterStatus, NodeStep, CLUSTER_NODE_LABEL,
 };
@@ -303,45 +302,6 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Copies each image the node lacks from the manager (export → load through the two engines' APIs).
-    async fn copy_images(
-        &self,
-        slot: &NodeSlot,
-        images: &[String],
-        progress: Option<&ClusterProgressSender>,
-    ) -> Result<()> {
-        let node = node_docker(slot)?;
-        let mut copied = false;
-        for image in images {
-            let wanted = self.docker.inspect_image(image).await?.id;
-            let present = node
-                .inspect_image(image)
-                .await
-                .ok()
-                .and_then(|found| found.id);
-            if present.is_some() && present == wanted {
-                continue;
-            }
-            report(
-                progress,
-                &slot.name(),
-                NodeStep::CopyingImage {
-                    image: image.clone(),
-                },
-            );
-            let archive = self.docker.export_image(image);
-            node.import_image_stream(ImportImageOptions::default(), archive, None)
-                .try_collect::<Vec<_>>()
-                .await?;
-            copied = true;
-        }
-        if copied {
-            // The node's last word is what it is now: ready, with its images.
-            report(progress, &slot.name(), NodeStep::Ready);
-        }
-        Ok(())
-    }
-
     /// Takes one local node out: it leaves the swarm, its engine and host state go, and the swarm forgets it.
     async fn remove_local_node(
         &self,
@@ -428,14 +388,6 @@ async fn local_slot(name: &str) -> Result<NodeSlot> {
 struct JoinTarget {
     manager: String,
     token: String,
-}
-
-fn node_docker(slot: &NodeSlot) -> Result<Docker> {
-    Ok(Docker::connect_with_unix(
-        &slot.socket(),
-        120,
-        bollard::API_DEFAULT_VERSION,
-    )?)
 }
 
 /// A node engine that never answered: its log says why.

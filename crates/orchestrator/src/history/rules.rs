@@ -116,6 +116,7 @@ mod tests {
                 health_check: None,
                 endpoint_mode: Default::default(),
                 update_policy: None,
+                placement: Default::default(),
             },
             id,
         )

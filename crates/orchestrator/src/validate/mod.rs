@@ -9,6 +9,7 @@ mod fields;
 mod image;
 mod logs;
 mod names;
+mod placement;
 mod policy;
 
 pub use fields::{
@@ -18,6 +19,7 @@ pub use fields::{
 pub use image::image_reference;
 pub use logs::log_query;
 pub use names::{deployment_id_rules, org_id, slug, MAX_NAME_LEN, MAX_ORG_ID_LEN};
+pub use placement::{placement, MAX_CONSTRAINTS};
 pub use policy::{health_gate, update_policy_rules, MAX_GATE};
 
 use crate::error::{Error, Result};
@@ -45,6 +47,7 @@ pub fn deploy_request(request: &DeployRequest, deployment_id: &str) -> Result<Se
     }
     let update_policy = request.update_policy.clone().unwrap_or_default();
     update_policy_rules(&update_policy)?;
+    let placement = placement(&request.placement)?;
     deployment_id_rules(deployment_id)?;
     let service_name = naming::service_name(&request.org_id, &request.slug);
     Ok(ServiceDefinition {
@@ -59,6 +62,7 @@ pub fn deploy_request(request: &DeployRequest, deployment_id: &str) -> Result<Se
         health_check: request.health_check.clone(),
         endpoint_mode: request.endpoint_mode,
         update_policy,
+        placement,
     })
 }
 
@@ -72,6 +76,7 @@ pub fn definition(definition: &ServiceDefinition) -> Result<()> {
     if let Some(check) = &definition.health_check {
         health_check(check)?;
     }
+    placement(&definition.placement)?;
     update_policy_rules(&definition.update_policy)
 }
 
@@ -96,6 +101,7 @@ mod tests {
             health_check: None,
             endpoint_mode: EndpointMode::Vip,
             update_policy: None,
+            placement: Default::default(),
         }
     }
 
@@ -224,6 +230,7 @@ mod tests {
                     resources: Resources { cpu_cores: cpu, memory_mb: memory, disk_gb: disk },
                     env: Default::default(), internal_port: Some(port), replicas: replicas_value,
                     health_check: None, endpoint_mode: EndpointMode::Vip, update_policy: None,
+                    placement: Default::default(),
                 };
                 let _ = deploy_request(&request, "d1");
             }

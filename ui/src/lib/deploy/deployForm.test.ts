@@ -41,6 +41,7 @@ describe("formToRequest", () => {
       health_check: null,
       endpoint_mode: "vip",
       update_policy: null,
+      placement: { constraints: [], spread: null, max_replicas_per_node: null },
     });
   });
 
@@ -180,6 +181,7 @@ describe("fieldError", () => {
       rule: "is wrong",
       slot: "update_policy",
     });
+    expect(fieldError(invalid("placement.constraints[0]"), rows)?.slot).toBe("placement");
   });
 
   it("leaves unknown fields and other errors to the general error view", () => {

@@ -6,6 +6,7 @@
 
 import type { AppError, DeployRequest, EndpointMode, FailureAction, Progress, UpdateOrder, UpdatePolicyInput } from "../../bindings";
 import { describeUpdateState } from "../shared/format";
+import { emptyPlacement, placementToInput, type PlacementForm } from "../shared/placement";
 
 /** One row of the environment editor. `id` only keys the row in the UI. */
 export interface EnvRow {
@@ -47,6 +48,7 @@ export interface DeployForm {
   health_start_period_secs: number | null;
   endpoint_mode: EndpointMode;
   policy: PolicyForm;
+  placement: PlacementForm;
 }
 
 /** The backend's default update policy (start-first, one at a time, 10 s apart, watched 15 s, roll back above 30 %). */
@@ -79,6 +81,7 @@ export function emptyForm(org_id = ""): DeployForm {
     health_start_period_secs: 0,
     endpoint_mode: "vip",
     policy: { ...DEFAULT_POLICY },
+    placement: emptyPlacement(),
   };
 }
 
@@ -154,6 +157,7 @@ export function formToRequest(form: DeployForm): DeployRequest {
           },
     endpoint_mode: form.endpoint_mode,
     update_policy: policyToRequest(form.policy),
+    placement: placementToInput(form.placement),
   };
 }
 
@@ -198,7 +202,7 @@ export const FORM_FIELDS = [
 /**
  * Where an `Invalid` error is shown in the form: `field` is the backend's field path (it names the
  * `field-error-<field>` element), `slot` the input or section it appears next to (one of
- * `FORM_FIELDS`, `health_check`, `update_policy`, or `env` with `envIndex`).
+ * `FORM_FIELDS`, `health_check`, `update_policy`, `placement`, or `env` with `envIndex`).
  */
 export interface FieldError {
   field: string;
@@ -221,7 +225,7 @@ export function fieldError(error: AppError, envRows: readonly EnvRow[]): FieldEr
     const envIndex = envRows.findIndex((row) => row.name.trim() === name);
     return envIndex === -1 ? null : { field, rule, slot: "env", envIndex };
   }
-  for (const section of ["health_check", "update_policy"]) {
+  for (const section of ["health_check", "update_policy", "placement"]) {
     if (field === section || field.startsWith(`${section}.`)) return { field, rule, slot: section };
   }
   return null;

@@ -21,6 +21,7 @@ const definition = (overrides: Partial<ServiceDefinition> = {}): ServiceDefiniti
     max_failure_ratio: 0.3,
     order: "start-first",
   },
+  placement: { constraints: [], spread: null, max_replicas_per_node: null },
   ...overrides,
 });
 
@@ -51,6 +52,16 @@ describe("diffDefinitions", () => {
     expect(changes[0]).toEqual({ field: "image", current: "fixture:v3", recorded: "fixture:v1", secret: false });
     expect(changes[2]).toEqual({ field: "env.B", current: "—", recorded: "x", secret: true });
     expect(changes[3]?.recorded).toBe("—");
+  });
+
+  it("shows a placement change in words", () => {
+    const changes = diffDefinitions(
+      definition({ placement: { constraints: ["node.role==worker"], spread: null, max_replicas_per_node: 1 } }),
+      definition(),
+    );
+    expect(changes).toEqual([
+      { field: "placement", current: "node.role==worker · at most 1 per node", recorded: "anywhere", secret: false },
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@
 
 import type { DeploymentRecord, Outcome, ServiceDefinition } from "../../bindings";
 import type { Tone } from "../shared/format";
+import { describePlacement } from "../shared/placement";
 
 /** One field that differs. `current` is what runs now, `recorded` what the record holds. */
 export interface FieldChange {
@@ -45,6 +46,7 @@ export function diffDefinitions(current: ServiceDefinition, recorded: ServiceDef
   compare(changes, "endpoint_mode", current.endpoint_mode, recorded.endpoint_mode);
   compare(changes, "health_check", current.health_check, recorded.health_check);
   compare(changes, "update_policy", current.update_policy, recorded.update_policy);
+  compare(changes, "placement", describePlacement(current.placement), describePlacement(recorded.placement));
   return changes;
 }
 

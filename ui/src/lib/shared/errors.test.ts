@@ -19,9 +19,10 @@ describe("describeError", () => {
     });
     expect(describeError({ type: "NotFound", data: { kind: "service", name: "x", message: "no service x" } }).title).toBe("No such service");
     expect(describeError({ type: "Other", data: { code: "capacity", message: "too big", engine_status: null } })).toEqual({
-      title: "Error (capacity)",
+      title: "Not enough capacity",
       detail: "too big",
     });
+    expect(describeError({ type: "Other", data: { code: "timeout", message: "slow", engine_status: null } }).title).toBe("Error (timeout)");
   });
 
   it("still shows a variant the UI does not know yet", () => {

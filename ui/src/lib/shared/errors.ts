@@ -11,6 +11,12 @@ export interface ErrorDescription {
   field?: string;
 }
 
+/** Headings for the codes people meet most; the rest show their code. */
+const CODE_TITLES: Record<string, string> = {
+  capacity: "Not enough capacity",
+  unplaceable: "Cannot be placed",
+};
+
 export function describeError(error: AppError): ErrorDescription {
   switch (error.type) {
     case "Invalid":
@@ -34,9 +40,9 @@ export function describeError(error: AppError): ErrorDescription {
     case "Other":
       return {
         title:
-          error.data.engine_status === null
-            ? `Error (${error.data.code})`
-            : `The engine refused (HTTP ${error.data.engine_status})`,
+          error.data.engine_status !== null
+            ? `The engine refused (HTTP ${error.data.engine_status})`
+            : (CODE_TITLES[error.data.code] ?? `Error (${error.data.code})`),
         detail: error.data.message,
       };
     default:
