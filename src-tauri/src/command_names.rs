@@ -36,6 +36,8 @@ pub const COMMANDS: &[&str] = &[
     "cluster_down",
     "stop_cluster_node",
     "start_cluster_node",
+    "cut_cluster_node",
+    "heal_cluster_node",
     "change_node",
     "remove_node",
 ];

@@ -89,6 +89,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::cluster::cluster_down,
             commands::cluster::stop_cluster_node,
             commands::cluster::start_cluster_node,
+            commands::cluster::cut_cluster_node,
+            commands::cluster::heal_cluster_node,
             commands::cluster::change_node,
             commands::cluster::remove_node,
         ])

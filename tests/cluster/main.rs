@@ -398,7 +398,8 @@ async fn three_running_avoiding(
 }
 
 #[tokio::test]
-async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_rescheduled() -> TestResult {
+async fn nodes_drain_activate_label_and_a_stopped_or_cut_off_node_has_its_tasks_rescheduled(
+) -> TestResult {
     let core = engine().await?;
     with_cluster_cleanup(&core, || async {
         let request = ClusterRequest {
@@ -504,6 +505,29 @@ async fn nodes_drain_activate_label_and_a_stopped_engine_has_its_tasks_reschedul
             let status = core.cluster_status().await?;
             assert!(
                 status.nodes.iter().all(|n| n.state == "ready"),
+                "{status:?}"
+            );
+
+            // Cut node 1 off the network: the managers lose it and its tasks run elsewhere; reconnected it is
+            // ready again.
+            core.cluster_cut_node("swarmdeck-node-1").await?;
+            eventually(Duration::from_secs(90), "node 1 down", || async {
+                let status = core.cluster_status().await?;
+                Ok(status
+                    .nodes
+                    .iter()
+                    .any(|n| n.hostname == "swarmdeck-node-1" && n.state == "down" && n.cut_off)
+                    .then_some(()))
+            })
+            .await?;
+            three_running_avoiding(&core, &service, "swarmdeck-node-1").await?;
+            core.cluster_heal_node("swarmdeck-node-1").await?;
+            let status = core.cluster_status().await?;
+            assert!(
+                status
+                    .nodes
+                    .iter()
+                    .all(|n| n.state == "ready" && !n.cut_off),
                 "{status:?}"
             );
             Ok(())

@@ -72,6 +72,10 @@ export const commands = {
 	stopClusterNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("stop_cluster_node", { node })),
 	/**  Starts a stopped local node's engine and waits until it is ready. */
 	startClusterNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("start_cluster_node", { node })),
+	/**  Failure drill: cuts a local worker off the network. */
+	cutClusterNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("cut_cluster_node", { node })),
+	/**  Connects a cut-off local node again and waits until it is ready. */
+	healClusterNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("heal_cluster_node", { node })),
 	/**  Changes a node's availability, role or labels. */
 	changeNode: (node: string, change: NodeChange) => typedError<ClusterNode, AppError>(__TAURI_INVOKE("change_node", { node, change })),
 	/**  Removes a down node from the swarm. */
@@ -226,6 +230,8 @@ export type ClusterNode = {
 	labels: { [key in string]: string },
 	/**  The local cluster node it is, when it is one of ours. */
 	local_node: string | null,
+	/**  Whether a partition drill has cut this local node off the network. */
+	cut_off: boolean,
 };
 
 /**  One step of one node. */

@@ -240,6 +240,16 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             core.cluster_start_node(&node).await?;
             out.emit(&core.cluster_status().await?, output::cluster::status)
         }
+        Command::Cluster(ClusterCommand::Cut { node }) => {
+            let core = connect().await?;
+            core.cluster_cut_node(&node).await?;
+            out.emit(&core.cluster_status().await?, output::cluster::status)
+        }
+        Command::Cluster(ClusterCommand::Heal { node }) => {
+            let core = connect().await?;
+            core.cluster_heal_node(&node).await?;
+            out.emit(&core.cluster_status().await?, output::cluster::status)
+        }
         Command::Node(NodeCommand::Rm { node }) => {
             let core = connect().await?;
             core.remove_node(&node).await?;

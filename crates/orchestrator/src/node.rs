@@ -281,6 +281,7 @@ pub(crate) fn node_view(node: &Node) -> ClusterNode {
         memory_bytes: resources.memory_bytes.unwrap_or(0),
         labels: spec.labels.unwrap_or_default().into_iter().collect(),
         local_node: local_node_name(node),
+        cut_off: false,
     }
 }
 

@@ -78,6 +78,32 @@ pub async fn start_cluster_node(state: State<'_, AppState>, node: String) -> Com
         .await?)
 }
 
+/// Failure drill: cuts a local worker off the network.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn cut_cluster_node(state: State<'_, AppState>, node: String) -> CommandResult<()> {
+    Ok(state
+        .engine
+        .orchestrator()
+        .await?
+        .cluster_cut_node(&node)
+        .await?)
+}
+
+/// Connects a cut-off local node again and waits until it is ready.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn heal_cluster_node(state: State<'_, AppState>, node: String) -> CommandResult<()> {
+    Ok(state
+        .engine
+        .orchestrator()
+        .await?
+        .cluster_heal_node(&node)
+        .await?)
+}
+
 /// Changes a node's availability, role or labels.
 #[tauri::command]
 #[specta::specta]

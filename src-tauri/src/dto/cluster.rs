@@ -79,6 +79,8 @@ pub struct ClusterNode {
     pub labels: BTreeMap<String, String>,
     /// The local cluster node it is, when it is one of ours.
     pub local_node: Option<String>,
+    /// Whether a partition drill has cut this local node off the network.
+    pub cut_off: bool,
 }
 
 impl From<core::ClusterNode> for ClusterNode {
@@ -96,6 +98,7 @@ impl From<core::ClusterNode> for ClusterNode {
             memory_bytes: value.memory_bytes as f64,
             labels: value.labels,
             local_node: value.local_node,
+            cut_off: value.cut_off,
         }
     }
 }

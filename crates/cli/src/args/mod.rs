@@ -113,6 +113,16 @@ pub enum ClusterCommand {
         /// Local node (`swarmdeck-node-1`).
         node: String,
     },
+    /// Failure drill: cut a local worker off the network (a partition); its engine and tasks run on, unreachable.
+    Cut {
+        /// Local node (`swarmdeck-node-1`).
+        node: String,
+    },
+    /// End a partition: connect the node again and wait until it is ready.
+    Heal {
+        /// Local node (`swarmdeck-node-1`).
+        node: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,7 +32,11 @@ pub fn status(status: &ClusterStatus) -> String {
             "{:<26} {:<8} {:<8} {:<13} {:<16} {:>5.1} {:>6.1}Gi  {}\n",
             node.hostname,
             role,
-            node.state,
+            if node.cut_off {
+                "cut off"
+            } else {
+                node.state.as_str()
+            },
             node.availability,
             node.address.as_deref().unwrap_or("-"),
             node.cpus,

@@ -227,6 +227,28 @@ pub(super) async fn create_namespace(slot: &NodeSlot) -> Result<()> {
     Ok(())
 }
 
+/// Takes the node's link on the bridge down (a partition: the node's engine and tasks run on, unreachable) or
+/// brings it up again.
+pub(super) async fn set_connected(slot: &NodeSlot, connected: bool) -> Result<()> {
+    let state = if connected { "up" } else { "down" };
+    run("ip", &["link", "set", &slot.host_link(), state])
+        .await
+        .map(drop)
+}
+
+/// Whether the node's link on the bridge is down: a partition drill is under way.
+pub(super) async fn is_cut_off(slot: &NodeSlot) -> bool {
+    let Ok(shown) = run("ip", &["-o", "link", "show", &slot.host_link()]).await else {
+        return false;
+    };
+    let flags = shown
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(flags, _)| flags)
+        .unwrap_or_default();
+    !flags.split(',').any(|flag| flag == "UP")
+}
+
 /// Starts the node's engine in its namespace, under its own hostname, detached from this process so that it
 /// outlives the command that started it.
 pub(super) async fn start_engine(slot: &NodeSlot, label: &str) -> Result<()> {

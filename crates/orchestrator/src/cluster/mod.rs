@@ -63,6 +63,8 @@ pub struct ClusterNode {
     pub labels: std::collections::BTreeMap<String, String>,
     /// The local cluster node it is (`swarmdeck-node-2`), when it is one of ours.
     pub local_node: Option<String>,
+    /// Whether a partition drill has cut this local node off the network.
+    pub cut_off: bool,
 }
 
 /// The swarm's nodes, and what this host still holds of local nodes that are not part of it.

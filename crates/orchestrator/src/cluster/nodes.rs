@@ -134,6 +134,31 @@ impl Orchestrator {
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn cluster_stop_node(&self, name: &str) -> Result<()> {
         let slot = local_slot(name).await?;
+        self.refuse_manager_drill(name, "stopping").await?;
+        host::stop_engine(&slot).await;
+        Ok(())
+    }
+
+    /// A failure drill: cuts a local worker off the network, as if its cable were pulled. Its engine and tasks
+    /// run on, unreachable; the managers mark it down and reschedule its tasks elsewhere.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn cluster_cut_node(&self, name: &str) -> Result<()> {
+        let slot = local_slot(name).await?;
+        self.refuse_manager_drill(name, "cutting off").await?;
+        host::set_connected(&slot, false).await
+    }
+
+    /// Ends a partition drill: the node is reachable again and the swarm lists it as ready; the tasks it ran while
+    /// cut off are stopped by the swarm, which already replaced them.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn cluster_heal_node(&self, name: &str) -> Result<()> {
+        let slot = local_slot(name).await?;
+        host::set_connected(&slot, true).await?;
+        self.wait_ready(name).await
+    }
+
+    /// A drill on a manager could leave the managers without a quorum, and the swarm with no one to ask.
+    async fn refuse_manager_drill(&self, name: &str, drill: &str) -> Result<()> {
         let nodes = self.swarm_nodes().await?;
         let manager = nodes.iter().any(|node| {
             local_node_name(node).as_deref() == Some(name)
@@ -143,11 +168,10 @@ impl Orchestrator {
             return Err(Error::invalid(
                 "node",
                 format!(
-                    "{name} is a manager: demote it first, or stopping it may leave the managers without a quorum"
+                    "{name} is a manager: demote it first, or {drill} it may leave the managers without a quorum"
                 ),
             ));
         }
-        host::stop_engine(&slot).await;
         Ok(())
     }
 
@@ -163,6 +187,10 @@ impl Orchestrator {
         if !answering {
             host::start_engine(&slot, CLUSTER_NODE_LABEL).await?;
         }
+        self.wait_ready(name).await
+    }
+
+    async fn wait_ready(&self, name: &str) -> Result<()> {
         wait_until(
             NODE_READY,
             POLL,
@@ -177,13 +205,24 @@ impl Orchestrator {
 
     /// Every node of the swarm, and the local node slots that are not ready nodes of it.
     pub async fn cluster_status(&self) -> Result<ClusterStatus> {
-        let nodes = self.nodes().await?;
+        let mut nodes = self.nodes().await?;
         let ready: BTreeSet<String> = nodes
             .iter()
             .filter(|node| node.state == NodeState::READY.to_string())
             .filter_map(|node| node.local_node.clone())
             .collect();
         let slots = host::existing_slots().await;
+        for slot in &slots {
+            if host::is_cut_off(slot).await {
+                let name = slot.name();
+                for node in nodes
+                    .iter_mut()
+                    .filter(|n| n.local_node.as_ref() == Some(&name))
+                {
+                    node.cut_off = true;
+                }
+            }
+        }
         let mut leftovers: Vec<String> = slots
             .iter()
             .map(NodeSlot::name)

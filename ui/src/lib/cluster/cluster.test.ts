@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterNode } from "../../bindings";
-import { describeStep, latestSteps, nodeActions, parseLabel, workersProblem } from "./cluster";
+import { describeStep, drills, latestSteps, nodeActions, parseLabel, workersProblem } from "./cluster";
 
 function node(overrides: Partial<ClusterNode> = {}): ClusterNode {
   return {
@@ -16,6 +16,7 @@ function node(overrides: Partial<ClusterNode> = {}): ClusterNode {
     memory_bytes: 2 ** 30,
     labels: {},
     local_node: "swarmdeck-node-1",
+    cut_off: false,
     ...overrides,
   };
 }
@@ -59,5 +60,22 @@ describe("inputs", () => {
     expect(workersProblem(2.5)).not.toBeNull();
     expect(workersProblem(201)).not.toBeNull();
     expect(workersProblem(null)).not.toBeNull();
+  });
+});
+
+describe("drills", () => {
+  it("offers stop and cut on a ready local node, both confirmed", () => {
+    const offered = drills(node());
+    expect(offered.map((d) => d.id)).toEqual(["stop", "cut"]);
+    expect(offered.every((d) => d.confirm !== null)).toBe(true);
+  });
+
+  it("offers only a reconnect to a cut-off node, and a start to a stopped one", () => {
+    expect(drills(node({ cut_off: true, state: "down" })).map((d) => d.id)).toEqual(["heal"]);
+    expect(drills(node({ state: "down" })).map((d) => d.id)).toEqual(["start"]);
+  });
+
+  it("offers nothing on a node of another machine", () => {
+    expect(drills(node({ local_node: null }))).toEqual([]);
   });
 });

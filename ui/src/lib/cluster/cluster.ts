@@ -73,6 +73,29 @@ export function nodeActions(node: ClusterNode): NodeAction[] {
   return actions;
 }
 
+/** A failure drill on a local node. */
+export interface Drill {
+  id: "stop" | "start" | "cut" | "heal";
+  label: string;
+  confirm: string | null;
+}
+
+/**
+ * The drills a local node offers: a cut-off node can only be reconnected; a ready one can lose its engine or its
+ * network; one that is down otherwise (its engine stopped) can be started.
+ */
+export function drills(node: ClusterNode): Drill[] {
+  if (!node.local_node) return [];
+  if (node.cut_off) return [{ id: "heal", label: "Reconnect", confirm: null }];
+  if (node.state === "ready") {
+    return [
+      { id: "stop", label: "Stop engine", confirm: `Stop the engine of ${node.hostname}? Its tasks move elsewhere.` },
+      { id: "cut", label: "Cut off network", confirm: `Cut ${node.hostname} off the network? Its tasks move elsewhere.` },
+    ];
+  }
+  return [{ id: "start", label: "Start engine", confirm: null }];
+}
+
 /** A label typed as `KEY=VALUE`, or why it is not one. */
 export function parseLabel(text: string): { key: string; value: string } | { problem: string } {
   const at = text.indexOf("=");
