@@ -25,10 +25,22 @@ use swarmdeck_tests::{
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+mod deploys;
+mod roles;
+
 const NODE_PREFIX: &str = "swarmdeck-node-";
 
+/// Grows the swarm by two local workers holding the fixture image.
+pub(crate) async fn two_workers_with_the_fixture(core: &Orchestrator) -> TestResult<ClusterStatus> {
+    let request = ClusterRequest {
+        workers: 2,
+        images: vec![format!("{FIXTURE_REPO}:v1")],
+    };
+    Ok(core.cluster_up(&request, None).await?)
+}
+
 /// Runs `body` and then takes the cluster down whatever happened, failing if anything of it is left.
-async fn with_cluster_cleanup<F, Fut>(core: &Orchestrator, body: F) -> TestResult
+pub(crate) async fn with_cluster_cleanup<F, Fut>(core: &Orchestrator, body: F) -> TestResult
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = TestResult>,
@@ -91,7 +103,7 @@ async fn command_output(program: &str, args: &[&str]) -> TestResult<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn node_docker(name: &str) -> TestResult<Docker> {
+pub(crate) fn node_docker(name: &str) -> TestResult<Docker> {
     let dir =
         std::env::var(CLUSTER_DIR_ENV).unwrap_or_else(|_| "/var/lib/swarmdeck/cluster".into());
     Ok(Docker::connect_with_unix(
@@ -366,7 +378,7 @@ async fn create_test_network(docker: &Docker, name: &str) -> TestResult {
 }
 
 /// Hostnames of the nodes running the service's tasks, by node id.
-async fn task_hostnames(core: &Orchestrator, service: &str) -> TestResult<Vec<String>> {
+pub(crate) async fn task_hostnames(core: &Orchestrator, service: &str) -> TestResult<Vec<String>> {
     let nodes = core.nodes().await?;
     Ok(running_task_nodes(core.docker(), service)
         .await?
@@ -402,11 +414,7 @@ async fn nodes_drain_activate_label_and_a_stopped_or_cut_off_node_has_its_tasks_
 ) -> TestResult {
     let core = engine().await?;
     with_cluster_cleanup(&core, || async {
-        let request = ClusterRequest {
-            workers: 2,
-            images: vec![format!("{FIXTURE_REPO}:v1")],
-        };
-        core.cluster_up(&request, None).await?;
+        two_workers_with_the_fixture(&core).await?;
         with_orgs(&["nodes"], |core, orgs| async move {
             // A service deployed at most one per node runs one task on each of the three.
             let mut spread = fixture_request(&orgs[0], "spread", "v1");
@@ -529,67 +537,6 @@ async fn nodes_drain_activate_label_and_a_stopped_or_cut_off_node_has_its_tasks_
                     .iter()
                     .all(|n| n.state == "ready" && !n.cut_off),
                 "{status:?}"
-            );
-            Ok(())
-        })
-        .await
-    })
-    .await
-}
-
-/// A deploy copies its image to the local nodes its placement lets it use, saying so in its progress, and runs
-/// there; nodes it may not use are left without it.
-#[tokio::test]
-async fn a_deploy_copies_its_image_to_the_nodes_it_may_use() -> TestResult {
-    let core = engine().await?;
-    with_cluster_cleanup(&core, || async {
-        // Only v1 goes to the workers at `up`.
-        let request = ClusterRequest {
-            workers: 2,
-            images: vec![format!("{FIXTURE_REPO}:v1")],
-        };
-        core.cluster_up(&request, None).await?;
-        with_orgs(&["copies"], |orchestrator, orgs| async move {
-            let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
-            let options = swarmdeck_orchestrator::RunOptions {
-                progress: Some(sender),
-                ..fast_run()
-            };
-            let mut everywhere = fixture_request(&orgs[0], "web", "v2");
-            everywhere.replicas = 3;
-            everywhere.placement.max_replicas_per_node = Some(1);
-            let deployed = orchestrator.deploy(&everywhere, &options).await?;
-            drop(options);
-            let mut phases = Vec::new();
-            while let Some(event) = received.recv().await {
-                if let swarmdeck_orchestrator::Progress::Phase { message } = event {
-                    phases.push(message);
-                }
-            }
-            for node in ["swarmdeck-node-1", "swarmdeck-node-2"] {
-                let copy = format!("copying image {FIXTURE_REPO}:v2 to {node}");
-                assert!(phases.contains(&copy), "no {copy:?} in {phases:?}");
-            }
-            let hosts: BTreeSet<String> = task_hostnames(&orchestrator, &deployed.service_name)
-                .await?
-                .into_iter()
-                .collect();
-            assert_eq!(hosts.len(), 3, "one task on each node: {hosts:?}");
-
-            let mut pinned = fixture_request(&orgs[0], "pinned", "v3");
-            pinned.placement.constraints = vec!["node.hostname==swarmdeck-node-1".into()];
-            orchestrator.deploy(&pinned, &fast_run()).await?;
-            let v3 = format!("{FIXTURE_REPO}:v3");
-            assert!(node_docker("swarmdeck-node-1")?
-                .inspect_image(&v3)
-                .await
-                .is_ok());
-            assert!(
-                node_docker("swarmdeck-node-2")?
-                    .inspect_image(&v3)
-                    .await
-                    .is_err(),
-                "a node the placement excludes got the image"
             );
             Ok(())
         })

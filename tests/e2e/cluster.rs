@@ -1,6 +1,7 @@
 //! The Cluster view against real engines: a local cluster made from the app with progress per node, a node
-//! drained from the Nodes table and its task moving away. It grows the shared swarm, so `make test-cluster` runs
-//! it alone (the main e2e run leaves it out), and it always takes the cluster down again.
+//! drained from the Nodes table and its task moving away, in the table and in the graph. It grows the shared
+//! swarm, so `make test-cluster` runs it alone (the main e2e run leaves it out), and it always takes the cluster
+//! down again.
 
 use std::time::Duration;
 
@@ -60,6 +61,20 @@ async fn the_cluster_view_creates_two_workers_with_progress_and_drains_one() -> 
                 Ok((running == 3 && there == 1).then_some(()))
             })
             .await?;
+            // The graph shows a task of the service on node 1 before the drain, and none there after it.
+            let service = deployed.service_name.clone();
+            let tasks_of = move |summary: &str| -> Option<String> {
+                summary
+                    .split("; ")
+                    .find_map(|part| part.strip_prefix(&format!("{service}: ")))
+                    .map(str::to_string)
+            };
+            click(&page, "tab-topology").await?;
+            attribute_of(&page, "topology-graph", "data-tasks", |summary| {
+                tasks_of(summary).is_some_and(|tasks| tasks.contains("swarmdeck-node-1 ×1"))
+            })
+            .await?;
+            click(&page, "tab-cluster").await?;
             click(&page, "node-drain-swarmdeck-node-1").await?;
             click(&page, "node-drain-swarmdeck-node-1").await?;
             attribute_of(
@@ -80,7 +95,16 @@ async fn the_cluster_view_creates_two_workers_with_progress_and_drains_one() -> 
             .await?;
             screenshot(&page, "cluster-drained").await?;
             click(&page, "tab-topology").await?;
-            attribute_of(&page, "topology-graph", "data-layout", |v| v == "ready").await?;
+            attribute_of(&page, "topology-graph", "data-tasks", |summary| {
+                tasks_of(summary).is_some_and(|tasks| {
+                    let running: u32 = tasks
+                        .split(", ")
+                        .filter_map(|group| group.rsplit_once('×')?.1.parse::<u32>().ok())
+                        .sum();
+                    !tasks.contains("swarmdeck-node-1") && running == 3
+                })
+            })
+            .await?;
             screenshot(&page, "cluster-topology").await
         })
         .await

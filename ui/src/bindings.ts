@@ -740,6 +740,8 @@ export type PreflightFinding = {
 export type ProbeAttempt = {
 	/**  Organization whose network the probe sat in. */
 	source_org: string,
+	/**  Hostname of the node the probe ran on. */
+	from_node: string,
 	/**  Organization owning the target. */
 	target_org: string,
 	/**  Target service. */
@@ -758,8 +760,10 @@ export type ProbeAttempt = {
 
 /**  How a target was tried. */
 export type ProbeMethod = 
-/**  TCP connect to a task IP on the internal port. */
+/**  TCP connect to a task IP on the internal port, the task on the probe's node. */
 "task_ip" | 
+/**  TCP connect to a task IP on the internal port, the task on another node. */
+"task_ip_other_node" | 
 /**  TCP connect to the service's virtual IP on the internal port. */
 "virtual_ip" | 
 /**  DNS name `{slug}`. */

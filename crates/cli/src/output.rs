@@ -392,9 +392,19 @@ pub fn isolation_report(report: &IsolationReport) -> String {
             cell.target_org.clone(),
             verdict_word(cell.verdict).to_string(),
             cell.attempts.len().to_string(),
+            cell.attempts
+                .iter()
+                .map(|a| a.from_node.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(","),
         ]);
     }
-    text.push_str(&table(&["FROM", "TO", "VERDICT", "ATTEMPTS"], rows));
+    text.push_str(&table(
+        &["FROM", "TO", "VERDICT", "ATTEMPTS", "PROBED ON"],
+        rows,
+    ));
     for cell in &report.cells {
         text.push_str(&format!(
             "{} → {}: {}\n",

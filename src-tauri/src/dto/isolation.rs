@@ -10,8 +10,10 @@ use swarmdeck_orchestrator as core;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeMethod {
-    /// TCP connect to a task IP on the internal port.
+    /// TCP connect to a task IP on the internal port, the task on the probe's node.
     TaskIp,
+    /// TCP connect to a task IP on the internal port, the task on another node.
+    TaskIpOtherNode,
     /// TCP connect to the service's virtual IP on the internal port.
     VirtualIp,
     /// DNS name `{slug}`.
@@ -26,6 +28,7 @@ impl From<core::ProbeMethod> for ProbeMethod {
     fn from(value: core::ProbeMethod) -> Self {
         match value {
             core::ProbeMethod::TaskIp => ProbeMethod::TaskIp,
+            core::ProbeMethod::TaskIpOtherNode => ProbeMethod::TaskIpOtherNode,
             core::ProbeMethod::VirtualIp => ProbeMethod::VirtualIp,
             core::ProbeMethod::DnsSlug => ProbeMethod::DnsSlug,
             core::ProbeMethod::DnsInternal => ProbeMethod::DnsInternal,
@@ -39,6 +42,8 @@ impl From<core::ProbeMethod> for ProbeMethod {
 pub struct ProbeAttempt {
     /// Organization whose network the probe sat in.
     pub source_org: String,
+    /// Hostname of the node the probe ran on.
+    pub from_node: String,
     /// Organization owning the target.
     pub target_org: String,
     /// Target service.
@@ -59,6 +64,7 @@ impl From<core::ProbeAttempt> for ProbeAttempt {
     fn from(value: core::ProbeAttempt) -> Self {
         ProbeAttempt {
             source_org: value.source_org,
+            from_node: value.from_node,
             target_org: value.target_org,
             target_service: value.target_service,
             method: value.method.into(),

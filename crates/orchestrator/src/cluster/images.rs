@@ -3,6 +3,8 @@
 //! `cluster up --image` does it for a list; every deploy does it for its own image on the nodes its placement
 //! allows, before the spec is written, so no task waits on a node for an image that never comes.
 
+use std::collections::BTreeSet;
+
 use bollard::models::NodeState;
 use bollard::query_parameters::ImportImageOptions;
 use bollard::Docker;
@@ -90,6 +92,44 @@ impl Orchestrator {
         Ok(())
     }
 
+    /// The engines of the ready local nodes whose swarm address is one of `addresses`, each given `image` (copied
+    /// from the manager where it lacks it): where the isolation check runs probes besides the manager.
+    pub(crate) async fn local_engines_at(
+        &self,
+        addresses: &BTreeSet<String>,
+        image: &str,
+    ) -> Result<Vec<LocalEngine>> {
+        let slots = host::existing_slots().await;
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted = self.docker.inspect_image(image).await?.id;
+        let mut engines = Vec::new();
+        for node in self.docker.list_nodes(None).await? {
+            let status = node.status.clone().unwrap_or_default();
+            let address = status.addr.unwrap_or_default();
+            if status.state != Some(NodeState::READY) || !addresses.contains(&address) {
+                continue;
+            }
+            let Some(name) = local_node_name(&node) else {
+                continue;
+            };
+            let Some(slot) = slots.iter().find(|slot| slot.name() == name) else {
+                continue;
+            };
+            let docker = node_docker(slot)?;
+            self.copy_if_missing(&docker, image, wanted.as_deref(), || {})
+                .await?;
+            let hostname = node.description.and_then(|d| d.hostname).unwrap_or(name);
+            engines.push(LocalEngine {
+                hostname,
+                address,
+                docker,
+            });
+        }
+        Ok(engines)
+    }
+
     /// Copies `image` to `node` unless it has it under the id `wanted`; whether it copied.
     async fn copy_if_missing(
         &self,
@@ -113,6 +153,14 @@ impl Orchestrator {
             .await?;
         Ok(true)
     }
+}
+
+/// A local node's engine, as a place to run containers.
+pub(crate) struct LocalEngine {
+    pub(crate) hostname: String,
+    /// Its address in the swarm.
+    pub(crate) address: String,
+    pub(crate) docker: Docker,
 }
 
 /// The engine API of a local node, on its own socket.

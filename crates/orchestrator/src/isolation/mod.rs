@@ -16,7 +16,7 @@ mod targets;
 mod types;
 mod verdict;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bollard::query_parameters::{InspectNetworkOptions, ListNetworksOptions, ListServicesOptions};
 use tokio_util::sync::CancellationToken;
@@ -32,7 +32,14 @@ pub use types::{
     IsolationProgressSender, IsolationReport, IsolationRequest, MatrixCell, MethodAvailability,
     OrgControl, PreflightFinding, ProbeAttempt, ProbeMethod,
 };
-use verdict::{judge, Evidence};
+use verdict::{judge, Evidence, Seen};
+
+/// An engine to run probes on, and which node of the swarm it is.
+struct ProbeLocation {
+    hostname: String,
+    address: String,
+    docker: bollard::Docker,
+}
 
 fn report(progress: Option<&IsolationProgressSender>, event: IsolationProgress) {
     if let Some(progress) = progress {
@@ -122,13 +129,12 @@ impl Orchestrator {
             },
         );
         let image = self.ensure_probe_image().await?;
+        let locations = self.probe_locations(&targets, &image).await?;
 
         let finished = std::sync::atomic::AtomicU32::new(0);
         let runs = orgs.iter().map(|source| {
             let plan: Vec<String> = distinct_plan(&targets);
-            let network = naming::network_name(source);
-            let image = image.clone();
-            let cancel = cancel.clone();
+            let (image, cancel, locations) = (image.clone(), cancel.clone(), &locations);
             let finished = &finished;
             async move {
                 report(
@@ -137,16 +143,33 @@ impl Orchestrator {
                         org: source.clone(),
                     },
                 );
-                let results = self
-                    .run_probe(
-                        source,
-                        &network,
-                        &image,
-                        &plan,
-                        request.attempt_timeout_ms,
-                        cancel,
-                    )
-                    .await;
+                // One probe per node, all at once: the evidence of a cell comes from every node that runs tasks.
+                let per_node = locations.iter().map(|location| {
+                    let (plan, image, cancel) = (&plan, &image, cancel.clone());
+                    async move {
+                        let raw = self
+                            .run_probe(
+                                &location.docker,
+                                source,
+                                image,
+                                plan,
+                                request.attempt_timeout_ms,
+                                cancel,
+                            )
+                            .await
+                            .map_err(|error| format!("on {}: {error}", location.hostname))?;
+                        Ok::<Seen, String>(Seen {
+                            node: location.hostname.clone(),
+                            host: location.address.clone(),
+                            results: plan.iter().cloned().zip(raw).collect(),
+                        })
+                    }
+                });
+                let results: std::result::Result<Vec<Seen>, String> =
+                    futures_util::future::join_all(per_node)
+                        .await
+                        .into_iter()
+                        .collect();
                 let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 report(
                     progress,
@@ -154,10 +177,10 @@ impl Orchestrator {
                         org: source.clone(),
                         done,
                         total,
-                        error: results.as_ref().err().map(ToString::to_string),
+                        error: results.as_ref().err().cloned(),
                     },
                 );
-                (source.clone(), plan, results)
+                (source.clone(), results)
             }
         });
         let outcomes = futures_util::future::join_all(runs).await;
@@ -165,14 +188,8 @@ impl Orchestrator {
             return Err(Error::Cancelled);
         }
         report(progress, IsolationProgress::Judging);
-        let probes_started = u32::try_from(outcomes.len()).unwrap_or(u32::MAX);
-        let mut evidence: Evidence = BTreeMap::new();
-        for (source, plan, results) in outcomes {
-            let results = results
-                .map(|raw| plan.into_iter().zip(raw).collect())
-                .map_err(|e| e.to_string());
-            evidence.insert(source, results);
-        }
+        let probes_started = u32::try_from(outcomes.len() * locations.len()).unwrap_or(u32::MAX);
+        let evidence: Evidence = outcomes.into_iter().collect();
         let preflight = self.host_preflight().await?;
         let subnets: BTreeMap<String, Vec<String>> = org_networks
             .iter()
@@ -187,6 +204,38 @@ impl Orchestrator {
             preflight,
             probes_started,
         ))
+    }
+
+    /// Where probes run: this engine, and every local cluster node that runs a task of a target (their engines are
+    /// at hand; nodes of other machines are not).
+    async fn probe_locations(
+        &self,
+        targets: &[targets::Target],
+        image: &str,
+    ) -> Result<Vec<ProbeLocation>> {
+        let info = self.docker.info().await?;
+        let manager = ProbeLocation {
+            hostname: info.name.unwrap_or_default(),
+            address: info
+                .swarm
+                .and_then(|swarm| swarm.node_addr)
+                .unwrap_or_default(),
+            docker: self.docker.clone(),
+        };
+        let hosts: BTreeSet<String> = targets
+            .iter()
+            .flat_map(|target| target.task_hosts.values().cloned())
+            .filter(|host| *host != manager.address)
+            .collect();
+        let mut locations = vec![manager];
+        for engine in self.local_engines_at(&hosts, image).await? {
+            locations.push(ProbeLocation {
+                hostname: engine.hostname,
+                address: engine.address,
+                docker: engine.docker,
+            });
+        }
+        Ok(locations)
     }
 
     /// The design's two-organization form: the same evidence for A → B and B → A.

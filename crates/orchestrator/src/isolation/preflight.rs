@@ -1,6 +1,7 @@
 //! What the engine's host can do for isolation and discovery, judged from this machine.
 
 use crate::error::Result;
+use crate::node::local_node_name;
 use crate::Orchestrator;
 
 use super::types::{Capability, PreflightFinding};
@@ -48,22 +49,16 @@ impl Orchestrator {
             },
         });
         let esp = std::path::Path::new("/sys/module/esp4").exists();
-        findings.push(match (local, esp, info.nodes) {
-            (false, _, _) => unknown("encrypted_overlay_between_hosts", "the engine is on another host"),
-            (true, true, _) => PreflightFinding {
-                check: "encrypted_overlay_between_hosts".to_string(),
-                status: Capability::Available,
-                evidence: "the esp4 kernel module is loaded".to_string(),
-                explanation: "encrypted overlays carry traffic between hosts over IPsec ESP".to_string(),
-            },
-            (true, false, nodes) => PreflightFinding {
-                check: "encrypted_overlay_between_hosts".to_string(),
-                status: Capability::Missing,
-                evidence: format!("no esp4 kernel module on this host; the swarm has {nodes} node(s)"),
-                explanation: "encrypted overlay traffic only flows between tasks on the same host here; tasks on \
-                              other nodes of an encrypted network cannot reach these"
-                    .to_string(),
-            },
+        let nodes = self.docker.list_nodes(None).await?;
+        let local_nodes: Vec<String> = nodes.iter().filter_map(local_node_name).collect();
+        let other_hosts = nodes.len().saturating_sub(local_nodes.len() + 1);
+        findings.push(if local {
+            esp_finding(esp, &local_nodes, other_hosts)
+        } else {
+            unknown(
+                "encrypted_overlay_between_hosts",
+                "the engine is on another host",
+            )
         });
         Ok(findings)
     }
@@ -80,5 +75,70 @@ fn unknown(check: &str, why: &str) -> PreflightFinding {
         status: Capability::Unknown,
         evidence: why.to_string(),
         explanation: "cannot be checked from this machine".to_string(),
+    }
+}
+
+/// Whether encrypted overlays (every organization network) carry traffic between nodes: ESP in this kernel, which
+/// the local cluster's nodes share; nodes on other machines are theirs to check.
+fn esp_finding(esp: bool, local_nodes: &[String], other_hosts: usize) -> PreflightFinding {
+    let mut evidence = if esp {
+        "the esp4 kernel module is loaded".to_string()
+    } else {
+        "this kernel has no esp4 module".to_string()
+    };
+    if !local_nodes.is_empty() {
+        evidence.push_str(&format!(
+            "; the local cluster nodes ({}) share this kernel",
+            local_nodes.join(", ")
+        ));
+    }
+    if other_hosts > 0 {
+        evidence.push_str(&format!(
+            "; {other_hosts} node(s) on other machines are not checked from here"
+        ));
+    }
+    let explanation = match (esp, local_nodes.is_empty()) {
+        (true, _) => "encrypted overlays carry traffic between hosts over IPsec ESP".to_string(),
+        (false, true) => "encrypted overlay traffic only flows between tasks on the same host here; tasks on \
+                          other nodes of an encrypted network cannot reach these"
+            .to_string(),
+        (false, false) => "organization networks are encrypted, so tasks of one organization on different nodes \
+                           of this cluster cannot reach each other (same-node traffic and plain overlays work); \
+                           real multi-host swarms with ESP are not affected"
+            .to_string(),
+    };
+    PreflightFinding {
+        check: "encrypted_overlay_between_hosts".to_string(),
+        status: if esp {
+            Capability::Available
+        } else {
+            Capability::Missing
+        },
+        evidence,
+        explanation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_esp_finding_names_the_local_nodes_and_what_it_cannot_see() {
+        let nodes = vec![
+            "swarmdeck-node-1".to_string(),
+            "swarmdeck-node-2".to_string(),
+        ];
+        let missing = esp_finding(false, &nodes, 1);
+        assert_eq!(missing.status, Capability::Missing);
+        assert!(missing.evidence.contains("no esp4"), "{}", missing.evidence);
+        assert!(missing
+            .evidence
+            .contains("swarmdeck-node-1, swarmdeck-node-2"));
+        assert!(missing.evidence.contains("1 node(s) on other machines"));
+        assert!(missing.explanation.contains("different nodes"));
+        let alone = esp_finding(false, &[], 0);
+        assert!(alone.explanation.contains("same host"));
+        assert_eq!(esp_finding(true, &nodes, 0).status, Capability::Available);
     }
 }

@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use bollard::Docker;
+
 use crate::error::{Error, Result};
 use crate::naming::{label, MANAGED_BY};
 use crate::retry::{retry_transient, Backoff};
@@ -100,17 +102,18 @@ impl Orchestrator {
         Ok(reference)
     }
 
-    /// Runs one probe container on `network` and returns one result per planned attempt. The container is
-    /// removed whatever happens, including cancellation.
+    /// Runs one probe container on `docker`'s engine in the source organization's network and returns one result
+    /// per planned attempt. The container is removed whatever happens, including cancellation.
     pub(super) async fn run_probe(
         &self,
+        docker: &Docker,
         source: &str,
-        network: &str,
         image: &str,
         plan: &[String],
         timeout_ms: u32,
         cancel: CancellationToken,
     ) -> Result<Vec<RawResult>> {
+        let network = crate::naming::network_name(source);
         let mut cmd = vec![
             "probe".to_string(),
             "--timeout-ms".to_string(),
@@ -137,16 +140,13 @@ impl Orchestrator {
             }),
             ..Default::default()
         };
-        let created = self
-            .docker
+        let created = docker
             .create_container(None::<CreateContainerOptions>, body)
             .await?;
         let id = created.id;
         let run = async {
-            self.docker.start_container(&id, None).await?;
-            let mut wait = self
-                .docker
-                .wait_container(&id, None::<WaitContainerOptions>);
+            docker.start_container(&id, None).await?;
+            let mut wait = docker.wait_container(&id, None::<WaitContainerOptions>);
             while let Some(status) = wait.next().await {
                 status?;
             }
@@ -154,7 +154,7 @@ impl Orchestrator {
                 stdout: true,
                 ..Default::default()
             };
-            let output: Vec<_> = self.docker.logs(&id, Some(options)).try_collect().await?;
+            let output: Vec<_> = docker.logs(&id, Some(options)).try_collect().await?;
             let text: String = output.iter().map(|chunk| chunk.to_string()).collect();
             parse_probe_output(&text, plan.len())
         };
@@ -172,7 +172,7 @@ impl Orchestrator {
                 force: true,
                 ..Default::default()
             };
-            self.docker.remove_container(&id, Some(remove))
+            docker.remove_container(&id, Some(remove))
         })
         .await;
         match removed {

@@ -22,6 +22,8 @@ pub(super) struct Target {
     pub(super) port: Option<u16>,
     pub(super) vips: Vec<String>,
     pub(super) task_ips: Vec<String>,
+    /// The address of the host each task IP lives on, where the engine said.
+    pub(super) task_hosts: HashMap<String, String>,
     /// Its addresses on other organizations' networks (it bridges them): its own organization cannot reach
     /// those, so they are no control for it.
     pub(super) foreign: BTreeSet<String>,
@@ -158,6 +160,7 @@ pub(super) fn targets<'a>(
     containers: &[AttachedContainer],
 ) -> Vec<Target> {
     let mut attached: BTreeMap<String, AddressesByOrg> = BTreeMap::new();
+    let mut task_hosts: HashMap<String, String> = HashMap::new();
     for (network_org, entries) in verbose {
         for (name, entry) in entries {
             let vips: Vec<String> = entry
@@ -167,15 +170,28 @@ pub(super) fn targets<'a>(
                 .map(|v| v.split('/').next().unwrap_or(v).to_string())
                 .into_iter()
                 .collect();
-            let task_ips: Vec<String> = entry
+            let tasks: Vec<&serde_json::Value> = entry
                 .get("Tasks")
                 .and_then(|t| t.as_array())
                 .into_iter()
                 .flatten()
+                .collect();
+            let task_ips: Vec<String> = tasks
+                .iter()
                 .filter_map(|task| task.get("EndpointIP")?.as_str())
                 .filter(|ip| !ip.is_empty())
                 .map(str::to_string)
                 .collect();
+            for task in &tasks {
+                let ip = task.get("EndpointIP").and_then(|ip| ip.as_str());
+                let host = task
+                    .get("Info")
+                    .and_then(|info| info.get("Host IP"))
+                    .and_then(|host| host.as_str());
+                if let (Some(ip), Some(host)) = (ip, host) {
+                    task_hosts.insert(ip.to_string(), host.to_string());
+                }
+            }
             attached
                 .entry(name.clone())
                 .or_default()
@@ -221,12 +237,18 @@ pub(super) fn targets<'a>(
                 port,
                 vips: Vec::new(),
                 task_ips: Vec::new(),
+                task_hosts: HashMap::new(),
                 foreign: BTreeSet::new(),
                 container: false,
             };
             for (network_org, (vips, task_ips)) in &networks {
                 target.vips.extend(vips.iter().cloned());
                 target.task_ips.extend(task_ips.iter().cloned());
+                for ip in task_ips {
+                    if let Some(host) = task_hosts.get(ip) {
+                        target.task_hosts.insert(ip.clone(), host.clone());
+                    }
+                }
                 if *network_org != owner {
                     target.foreign.extend(vips.iter().chain(task_ips).cloned());
                 }
@@ -243,6 +265,8 @@ pub(super) fn targets<'a>(
                 port: container.port,
                 vips: Vec::new(),
                 task_ips: container.addresses.values().cloned().collect(),
+                // Plain containers are found on the manager's engine only.
+                task_hosts: HashMap::new(),
                 foreign: container
                     .addresses
                     .iter()
@@ -263,7 +287,9 @@ pub(super) fn distinct_plan(targets: &[Target]) -> Vec<String> {
     for target in targets {
         for (method, address) in target.plan() {
             let attempt = match method {
-                ProbeMethod::TaskIp | ProbeMethod::VirtualIp => format!("tcp:{address}"),
+                ProbeMethod::TaskIp | ProbeMethod::TaskIpOtherNode | ProbeMethod::VirtualIp => {
+                    format!("tcp:{address}")
+                }
                 _ => format!("dns:{address}"),
             };
             if seen.insert(attempt.clone()) {

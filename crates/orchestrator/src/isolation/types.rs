@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeMethod {
-    /// TCP connect to a task IP on the internal port.
+    /// TCP connect to a task IP on the internal port, the task on the probe's own node.
     TaskIp,
+    /// TCP connect to a task IP on the internal port, the task on another node: the overlay carries it between
+    /// hosts (VXLAN, and ESP where the network is encrypted).
+    TaskIpOtherNode,
     /// TCP connect to the service's virtual IP on the internal port.
     VirtualIp,
     /// DNS name `{slug}`.
@@ -23,6 +26,7 @@ impl ProbeMethod {
     pub fn label(self) -> &'static str {
         match self {
             ProbeMethod::TaskIp => "task IP",
+            ProbeMethod::TaskIpOtherNode => "task IP on another node",
             ProbeMethod::VirtualIp => "virtual IP",
             ProbeMethod::DnsSlug => "DNS slug",
             ProbeMethod::DnsInternal => "DNS slug.internal",
@@ -30,8 +34,9 @@ impl ProbeMethod {
         }
     }
 
-    pub(super) const ALL: [ProbeMethod; 5] = [
+    pub(super) const ALL: [ProbeMethod; 6] = [
         ProbeMethod::TaskIp,
+        ProbeMethod::TaskIpOtherNode,
         ProbeMethod::VirtualIp,
         ProbeMethod::DnsSlug,
         ProbeMethod::DnsInternal,
@@ -44,6 +49,8 @@ impl ProbeMethod {
 pub struct ProbeAttempt {
     /// Organization whose network the probe sat in.
     pub source_org: String,
+    /// Hostname of the node the probe ran on.
+    pub from_node: String,
     /// Organization owning the target.
     pub target_org: String,
     /// Target service.

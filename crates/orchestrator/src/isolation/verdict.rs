@@ -10,8 +10,19 @@ use super::types::{
     OrgControl, PreflightFinding, ProbeAttempt, ProbeMethod,
 };
 
-pub(super) type Evidence =
-    BTreeMap<String, std::result::Result<HashMap<String, RawResult>, String>>;
+/// What the probe of one source organization saw on one node.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Seen {
+    /// Hostname of the node the probe ran on.
+    pub(super) node: String,
+    /// The node's address, as the engine names the host of each task.
+    pub(super) host: String,
+    /// Raw results by attempt (`tcp:ip:port`, `dns:name`).
+    pub(super) results: HashMap<String, RawResult>,
+}
+
+/// Per source organization, what its probes saw on each node, or why they failed.
+pub(super) type Evidence = BTreeMap<String, std::result::Result<Vec<Seen>, String>>;
 
 /// Turns raw results into attempts, method availability and the matrix.
 pub(super) fn judge(
@@ -24,61 +35,75 @@ pub(super) fn judge(
     probes_started: u32,
 ) -> IsolationReport {
     let attempts_from = |source: &str, target_org: &str| -> Vec<ProbeAttempt> {
-        let Some(Ok(results)) = evidence.get(source) else {
+        let Some(Ok(runs)) = evidence.get(source) else {
             return Vec::new();
         };
-        targets
-            .iter()
-            .filter(|t| t.org == target_org)
-            .flat_map(|target| {
+        let mut attempts = Vec::new();
+        for run in runs {
+            for target in targets.iter().filter(|t| t.org == target_org) {
                 let addresses = target.addresses();
                 let control = source == target.org;
-                target
-                    .plan()
-                    .into_iter()
-                    .filter(move |(_, address)| {
-                        let ip = address
-                            .rsplit_once(':')
-                            .map_or(address.as_str(), |(ip, _)| ip);
-                        !(control && target.foreign.contains(ip))
-                    })
-                    .filter_map(move |(method, address)| {
-                        let key = match method {
-                            ProbeMethod::TaskIp | ProbeMethod::VirtualIp => {
-                                format!("tcp:{address}")
-                            }
-                            _ => format!("dns:{address}"),
-                        };
-                        let raw = results.get(&key)?;
-                        // A name reached the target only when it resolved to one of the target's own addresses: a
-                        // same-named service of the source organization answering is not a crossing.
-                        let (reached, detail) = match method {
-                            ProbeMethod::TaskIp | ProbeMethod::VirtualIp => judge_connect(
-                                raw,
-                                subnets.get(source).map(Vec::as_slice).unwrap_or_default(),
-                            ),
-                            _ => (
-                                raw.ok
-                                    && raw
-                                        .detail
-                                        .split(',')
-                                        .any(|ip| addresses.contains(ip.trim())),
-                                raw.detail.clone(),
-                            ),
-                        };
-                        Some(ProbeAttempt {
-                            source_org: source.to_string(),
-                            target_org: target.org.clone(),
-                            target_service: target.service.clone(),
-                            method,
-                            target: address,
-                            reached,
-                            detail,
-                            latency_ms: raw.latency_ms,
-                        })
-                    })
-            })
-            .collect()
+                for (method, address) in target.plan() {
+                    let ip = address
+                        .rsplit_once(':')
+                        .map_or(address.as_str(), |(ip, _)| ip);
+                    if control && target.foreign.contains(ip) {
+                        continue;
+                    }
+                    // A task on another node is reached over the wire between hosts, which the host may not
+                    // carry (ESP for encrypted overlays): a method of its own, controlled on its own.
+                    let method = match target.task_hosts.get(ip) {
+                        Some(host)
+                            if method == ProbeMethod::TaskIp
+                                && !run.host.is_empty()
+                                && *host != run.host =>
+                        {
+                            ProbeMethod::TaskIpOtherNode
+                        }
+                        _ => method,
+                    };
+                    let key = match method {
+                        ProbeMethod::TaskIp
+                        | ProbeMethod::TaskIpOtherNode
+                        | ProbeMethod::VirtualIp => format!("tcp:{address}"),
+                        _ => format!("dns:{address}"),
+                    };
+                    let Some(raw) = run.results.get(&key) else {
+                        continue;
+                    };
+                    // A name reached the target only when it resolved to one of the target's own addresses: a
+                    // same-named service of the source organization answering is not a crossing.
+                    let (reached, detail) = match method {
+                        ProbeMethod::TaskIp
+                        | ProbeMethod::TaskIpOtherNode
+                        | ProbeMethod::VirtualIp => judge_connect(
+                            raw,
+                            subnets.get(source).map(Vec::as_slice).unwrap_or_default(),
+                        ),
+                        _ => (
+                            raw.ok
+                                && raw
+                                    .detail
+                                    .split(',')
+                                    .any(|ip| addresses.contains(ip.trim())),
+                            raw.detail.clone(),
+                        ),
+                    };
+                    attempts.push(ProbeAttempt {
+                        source_org: source.to_string(),
+                        from_node: run.node.clone(),
+                        target_org: target.org.clone(),
+                        target_service: target.service.clone(),
+                        method,
+                        target: address,
+                        reached,
+                        detail,
+                        latency_ms: raw.latency_ms,
+                    });
+                }
+            }
+        }
+        attempts
     };
     let controls: Vec<ProbeAttempt> = orgs
         .iter()
@@ -93,6 +118,11 @@ pub(super) fn judge(
                 ProbeMethod::VirtualIp => {
                     "not testable on this host: virtual IPs did not answer even inside their own organization \
                      (IPVS missing)"
+                        .to_string()
+                }
+                ProbeMethod::TaskIpOtherNode => {
+                    "not testable on this host: tasks on other nodes did not answer even inside their own \
+                     organization (encrypted overlays between these nodes need ESP, which they lack)"
                         .to_string()
                 }
                 _ => "not testable on this host: its controls failed in every organization".to_string(),
@@ -269,10 +299,11 @@ fn cell_verdict(
             return (
                 CellVerdict::Inconclusive,
                 format!(
-                    "control failed: {source} could not reach its own {} by {} at {} ({})",
+                    "control failed: {source} could not reach its own {} by {} at {} from {} ({})",
                     failed.target_service,
                     method.label(),
                     failed.target,
+                    failed.from_node,
                     failed.detail
                 ),
             );

@@ -29,6 +29,7 @@ import {
 function attempt(source: string, target: string, method: ProbeMethod, reached: boolean, address = "10.0.0.2:8080"): ProbeAttempt {
   return {
     source_org: source,
+    from_node: "vm",
     target_org: target,
     target_service: `org-${target}-web`,
     method,

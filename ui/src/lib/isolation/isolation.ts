@@ -36,6 +36,7 @@ export function timeoutProblem(ms: number | null): string | null {
 
 const METHOD_LABELS: Record<ProbeMethod, string> = {
   task_ip: "task IP",
+  task_ip_other_node: "task IP on another node",
   virtual_ip: "virtual IP",
   dns_slug: "DNS name",
   dns_internal: "DNS name .internal",

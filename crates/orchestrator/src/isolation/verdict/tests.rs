@@ -11,8 +11,17 @@ fn target(org: &str, slug: &str, ips: &[&str], vip: &str) -> Target {
         port: Some(8080),
         vips: vec![vip.into()],
         task_ips: ips.iter().map(|s| s.to_string()).collect(),
+        task_hosts: HashMap::new(),
         foreign: BTreeSet::new(),
         container: false,
+    }
+}
+
+fn on_manager(results: HashMap<String, RawResult>) -> Seen {
+    Seen {
+        node: "vm".into(),
+        host: "192.0.2.2".into(),
+        results,
     }
 }
 
@@ -66,7 +75,7 @@ fn isolated_evidence(targets: &[Target], orgs: &[&str]) -> Evidence {
                     },
                 );
             }
-            (source.to_string(), Ok(results))
+            (source.to_string(), Ok(vec![on_manager(results)]))
         })
         .collect()
 }
@@ -149,8 +158,11 @@ fn a_bridge_address_on_another_network_is_no_control_for_its_own_org() {
     let orgs = vec!["a".to_string(), "b".to_string()];
     let mut evidence = isolated_evidence(&targets, &["a", "b"]);
     // b cannot reach its bridge's address on a's network, which is what isolation means.
-    if let Some(Ok(results)) = evidence.get_mut("b") {
-        results.insert("tcp:10.0.1.9:8080".to_string(), fail());
+    if let Some(run) = evidence
+        .get_mut("b")
+        .and_then(|r| r.as_mut().ok()?.first_mut())
+    {
+        run.results.insert("tcp:10.0.1.9:8080".to_string(), fail());
     }
     let report = judge(
         &orgs,
@@ -182,8 +194,12 @@ fn a_crossing_attempt_is_a_leak_with_the_attempt_named() {
     ];
     let orgs = vec!["a".to_string(), "b".to_string()];
     let mut evidence = isolated_evidence(&targets, &["a", "b"]);
-    if let Some(Ok(results)) = evidence.get_mut("a") {
-        results.insert("tcp:10.0.1.9:8080".into(), ok("connected"));
+    if let Some(run) = evidence
+        .get_mut("a")
+        .and_then(|r| r.as_mut().ok()?.first_mut())
+    {
+        run.results
+            .insert("tcp:10.0.1.9:8080".into(), ok("connected"));
     }
     let report = judge(
         &orgs,
@@ -290,4 +306,75 @@ fn a_connection_through_the_default_gateway_is_not_a_crossing() {
     assert!(judge_connect(&ok("connected from 10.0.1.7"), &subnets).0);
     assert!(!judge_connect(&fail(), &subnets).0);
     assert!(in_subnet("10.0.1.255", "10.0.1.0/24") && !in_subnet("10.0.2.1", "10.0.1.0/24"));
+}
+
+/// Two nodes without ESP between them: each organization has a task on each node, probes run on both, controls
+/// towards the other node fail everywhere (so that method is not testable here) and the verdict rests on what each
+/// node could control, with attempts from both nodes in every cell.
+#[test]
+fn probes_on_two_nodes_judge_each_route_and_bring_evidence_from_both() {
+    let node = |ip: &str| {
+        if ip.ends_with(".3") {
+            "192.0.2.2"
+        } else {
+            "10.79.0.11"
+        }
+    };
+    let mut targets = vec![
+        target("a", "web", &["10.0.1.3", "10.0.1.4"], "10.0.1.2"),
+        target("b", "web", &["10.0.2.3", "10.0.2.4"], "10.0.2.2"),
+    ];
+    for t in &mut targets {
+        t.task_hosts = t
+            .task_ips
+            .iter()
+            .map(|ip| (ip.clone(), node(ip).to_string()))
+            .collect();
+    }
+    let orgs = vec!["a".to_string(), "b".to_string()];
+    let mut evidence = isolated_evidence(&targets, &["a", "b"]);
+    for runs in evidence.values_mut().flatten() {
+        let mut other = runs[0].clone();
+        other.node = "swarmdeck-node-1".into();
+        other.host = "10.79.0.11".into();
+        runs.push(other);
+        // No ESP: own tasks on the other node never answer.
+        for run in runs.iter_mut() {
+            for (key, raw) in run.results.iter_mut() {
+                let ip = key.trim_start_matches("tcp:").trim_end_matches(":8080");
+                if key.starts_with("tcp:") && raw.ok && node(ip) != run.host {
+                    *raw = fail();
+                }
+            }
+        }
+    }
+    let report = judge(
+        &orgs,
+        &targets,
+        &evidence,
+        &BTreeMap::new(),
+        vec![],
+        vec![],
+        4,
+    );
+    let other_node = report
+        .methods
+        .iter()
+        .find(|m| m.method == ProbeMethod::TaskIpOtherNode)
+        .expect("the method is listed");
+    assert!(!other_node.testable, "{other_node:?}");
+    for cell in &report.cells {
+        assert_eq!(cell.verdict, CellVerdict::Isolated, "{}", cell.reason);
+        assert!(
+            cell.reason.contains("task IP on another node"),
+            "{}",
+            cell.reason
+        );
+        let from: BTreeSet<&str> = cell.attempts.iter().map(|a| a.from_node.as_str()).collect();
+        assert_eq!(from, BTreeSet::from(["swarmdeck-node-1", "vm"]));
+    }
+    assert!(report
+        .org_controls
+        .iter()
+        .all(|c| c.outcome == ControlOutcome::Passed));
 }

@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { Topology } from "../../../bindings";
 import { node, org, scaleTopology, service, task } from "./fixtures";
 import {
+  describeTaskGroups,
   diffElements,
   filterServices,
   isStructural,
   listServices,
   MAX_TASK_GROUPS,
   serviceTone,
+  shortHost,
   toElements,
   type GraphElement,
   type LinkData,
@@ -270,5 +272,21 @@ describe("listServices and filterServices", () => {
     expect(found.map((group) => [group.orgId, group.services.map((service) => service.serviceName)])).toEqual([
       ["globex", ["globex-proxy"]],
     ]);
+  });
+});
+
+describe("shortHost", () => {
+  it("keeps the end of a long host name, where nodes of one swarm differ", () => {
+    expect(shortHost("swarmdeck-node-2")).toBe("swa…node-2");
+    expect(shortHost("vm")).toBe("vm");
+  });
+});
+
+describe("describeTaskGroups", () => {
+  it("says where each service's tasks run, service by service", () => {
+    const summary = describeTaskGroups(toElements(small()));
+    expect(summary).toContain("acme-web: alpha ×1, beta ×1");
+    expect(summary).toContain("globex-proxy: beta ×1");
+    expect(summary.indexOf("acme-api")).toBeLessThan(summary.indexOf("acme-web"));
   });
 });

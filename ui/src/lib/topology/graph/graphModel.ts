@@ -43,6 +43,8 @@ export type TaskGroupData = {
   /** Id of the service node the group sits under. */
   service: string;
   label: string;
+  /** The whole host name (the label may be cut short), or `+N nodes` for the overflow. */
+  host: string;
   tone: Tone;
   running: number;
   failed: number;
@@ -65,7 +67,8 @@ export type GraphElement = { group: "nodes"; data: NodeData } | { group: "edges"
 export const MAX_TASK_GROUPS = 4;
 
 const NAME_CHARS = 26;
-const HOST_CHARS = 12;
+/** Host labels sit in a box that holds about 13 characters with their ` ×N`. */
+const HOST_CHARS = 10;
 
 export const orgNodeId = (orgId: string) => `org:${orgId}`;
 export const networkNodeId = (orgId: string) => `net:${orgId}`;
@@ -73,6 +76,13 @@ export const serviceNodeId = (swarmServiceId: string) => `svc:${swarmServiceId}`
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Host names of one swarm tend to differ at their end (`node-1`, `node-2`): keep more of it. */
+export function shortHost(host: string, max = HOST_CHARS): string {
+  if (host.length <= max) return host;
+  const tail = Math.ceil((max - 1) * 0.6);
+  return `${host.slice(0, max - 1 - tail)}…${host.slice(host.length - tail)}`;
 }
 
 const isRunning = (task: TaskInfo) => task.state === "running";
@@ -139,14 +149,16 @@ function taskGroups(service: ServiceNode, parent: string, hostnames: Map<string,
   // Sorted by host name so a group keeps its slot under the service across refetches.
   const groups = [...byNode.entries()].sort(([a], [b]) => host(a).localeCompare(host(b)) || a.localeCompare(b));
   const serviceId = serviceNodeId(service.swarm_service_id);
-  const group = (id: string, label: string, tasks: TaskInfo[], tone = groupTone(tasks)): TaskGroupData => {
+  const group = (id: string, hostName: string, tasks: TaskInfo[], tone = groupTone(tasks)): TaskGroupData => {
     const running = tasks.filter(isRunning).length;
     const failed = tasks.filter(isFailed).length;
+    const label = shortHost(hostName);
     return {
       id,
       kind: "tasks",
       parent,
       service: serviceId,
+      host: hostName,
       label: failed > 0 ? `${label} ×${running} · ${failed} failed` : `${label} ×${running}`,
       tone,
       running,
@@ -156,7 +168,7 @@ function taskGroups(service: ServiceNode, parent: string, hostnames: Map<string,
 
   const shown = groups.length > MAX_TASK_GROUPS ? groups.slice(0, MAX_TASK_GROUPS - 1) : groups;
   const result = shown.map(([nodeId, tasks]) =>
-    group(`tasks:${service.swarm_service_id}:${nodeId || "-"}`, truncate(host(nodeId), HOST_CHARS), tasks),
+    group(`tasks:${service.swarm_service_id}:${nodeId || "-"}`, host(nodeId), tasks),
   );
   const rest = groups.slice(shown.length);
   if (rest.length > 0) {
@@ -265,6 +277,23 @@ function sameStructure(a: GraphElement, b: GraphElement): boolean {
   const x = fields(a);
   const y = fields(b);
   return a.group === b.group && x.parent === y.parent && x.source === y.source && x.target === y.target;
+}
+
+/** The task groups the graph shows, service by service: `org-a-web: swarmdeck-node-1 ×1, vm ×2; …`. */
+export function describeTaskGroups(elements: readonly GraphElement[]): string {
+  const names = new Map<string, string>();
+  const groups = new Map<string, string[]>();
+  for (const element of elements) {
+    const data = element.data;
+    if (data.kind === "service") names.set(data.id, data.serviceName);
+    if (data.kind === "tasks") {
+      groups.set(data.service, [...(groups.get(data.service) ?? []), `${data.host} ×${data.running}`]);
+    }
+  }
+  return [...groups]
+    .map(([service, labels]) => `${names.get(service) ?? service}: ${labels.join(", ")}`)
+    .sort()
+    .join("; ");
 }
 
 export function diffElements(previous: GraphElement[], next: GraphElement[]): ElementDiff {
