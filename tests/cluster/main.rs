@@ -15,6 +15,7 @@ use bollard::models::{
 };
 use bollard::query_parameters::{ListContainersOptions, ListTasksOptions};
 use bollard::Docker;
+use futures_util::FutureExt;
 use swarmdeck_orchestrator::{
     naming::label, ClusterProgress, ClusterRequest, ClusterStatus, Error, NodeAvailability,
     NodeChange, NodeStep, Orchestrator, PlacementUpdate, UpdateRequest, CLUSTER_DIR_ENV,
@@ -45,9 +46,13 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = TestResult>,
 {
-    let outcome = body().await;
+    // A failed assertion panics: the cluster still goes down before the panic carries on.
+    let outcome = std::panic::AssertUnwindSafe(body()).catch_unwind().await;
     let down = core.cluster_down(None).await;
-    outcome?;
+    match outcome {
+        Ok(result) => result?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
     assert_nothing_left(&down?).await
 }
 

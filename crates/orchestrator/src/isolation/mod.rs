@@ -130,6 +130,10 @@ impl Orchestrator {
         );
         let image = self.ensure_probe_image().await?;
         let locations = self.probe_locations(&targets, &image).await?;
+        // The manager's leftovers were swept above; a killed check may have left probes on the nodes too.
+        for location in locations.iter().skip(1) {
+            self.sweep_abandoned_probes_on(&location.docker).await;
+        }
 
         let finished = std::sync::atomic::AtomicU32::new(0);
         let runs = orgs.iter().map(|source| {

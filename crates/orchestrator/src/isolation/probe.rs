@@ -189,13 +189,18 @@ impl Orchestrator {
     /// host, or a lease that ran out), whatever their age, and unmarked ones older than [`STALE_PROBE_AGE`].
     /// Probes of checks still running are left alone. Returns how many were removed.
     pub async fn sweep_abandoned_probes(&self) -> usize {
+        self.sweep_abandoned_probes_on(&self.docker).await
+    }
+
+    /// [`Orchestrator::sweep_abandoned_probes`] on one engine: the manager's, or a local node's.
+    pub(super) async fn sweep_abandoned_probes_on(&self, docker: &Docker) -> usize {
         let filters = HashMap::from([("label".to_string(), vec![PROBE_LABEL.to_string()])]);
         let options = ListContainersOptions {
             all: true,
             filters: Some(filters),
             ..Default::default()
         };
-        let Ok(containers) = self.docker.list_containers(Some(options)).await else {
+        let Ok(containers) = docker.list_containers(Some(options)).await else {
             return 0;
         };
         let now = chrono::Utc::now().timestamp();
@@ -215,7 +220,7 @@ impl Orchestrator {
                 force: true,
                 ..Default::default()
             };
-            match self.docker.remove_container(&id, Some(remove)).await {
+            match docker.remove_container(&id, Some(remove)).await {
                 Ok(()) => {
                     info!(%id, "removed an abandoned probe");
                     removed += 1;
