@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::gate::RunOptions;
 use crate::model::Placement;
 use crate::node::local_node_name;
-use crate::placement::Constraint;
+use crate::placement::meets_constraints;
 use crate::Orchestrator;
 
 impl Orchestrator {
@@ -62,18 +62,14 @@ impl Orchestrator {
         if slots.is_empty() {
             return Ok(());
         }
-        let constraints: Vec<Constraint> = placement
-            .constraints
-            .iter()
-            .filter_map(|text| Constraint::parse(text).ok())
-            .collect();
+        let meets = meets_constraints(placement);
         let chosen: Vec<String> = self
             .docker
             .list_nodes(None)
             .await?
             .iter()
             .filter(|node| node.status.as_ref().and_then(|s| s.state) == Some(NodeState::READY))
-            .filter(|node| constraints.iter().all(|c| c.matches(node)))
+            .filter(|node| meets(node))
             .filter_map(local_node_name)
             .collect();
         let wanted = self.docker.inspect_image(image).await?.id;

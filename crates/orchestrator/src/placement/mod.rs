@@ -201,13 +201,19 @@ pub(crate) struct Demand<'a> {
     pub surge: u32,
 }
 
-/// The ready, active nodes that meet every constraint, and a phrase describing what was required.
-fn eligible<'n>(nodes: &'n [Node], placement: &Placement) -> (Vec<&'n Node>, String) {
+/// Whether a node meets every constraint of the placement (ready or not).
+pub(crate) fn meets_constraints(placement: &Placement) -> impl Fn(&Node) -> bool {
     let constraints: Vec<Constraint> = placement
         .constraints
         .iter()
         .filter_map(|text| Constraint::parse(text).ok())
         .collect();
+    move |node| constraints.iter().all(|c| c.matches(node))
+}
+
+/// The ready, active nodes that meet every constraint, and a phrase describing what was required.
+fn eligible<'n>(nodes: &'n [Node], placement: &Placement) -> (Vec<&'n Node>, String) {
+    let meets = meets_constraints(placement);
     let eligible = nodes
         .iter()
         .filter(|node| node.status.as_ref().and_then(|s| s.state) == Some(NodeState::READY))
@@ -215,9 +221,9 @@ fn eligible<'n>(nodes: &'n [Node], placement: &Placement) -> (Vec<&'n Node>, Str
             node.spec.as_ref().and_then(|s| s.availability)
                 == Some(NodeSpecAvailabilityEnum::ACTIVE)
         })
-        .filter(|node| constraints.iter().all(|c| c.matches(node)))
+        .filter(|node| meets(node))
         .collect();
-    let required = if constraints.is_empty() {
+    let required = if placement.constraints.is_empty() {
         "ready, active nodes".to_string()
     } else {
         format!(
