@@ -61,6 +61,7 @@ pub(crate) async fn remove_services_and_records(orchestrator: &Orchestrator, org
     for name in service_names {
         let _ = orchestrator.purge_history(&name).await;
     }
+    let _ = orchestrator.purge_stack_history(org).await;
 }
 
 pub(crate) async fn remove_org_networks(docker: &Docker, org: &str) {

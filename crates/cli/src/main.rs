@@ -6,6 +6,7 @@
 mod args;
 mod error;
 mod output;
+mod stack;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -209,6 +210,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let findings = connect().await?.host_preflight().await?;
             out.emit(&findings, |f| output::preflight(f))
         }
+        Command::Stack(command) => stack::run(out, connect().await?, command).await,
         Command::Cluster(ClusterCommand::Up { workers, images }) => {
             let core = connect().await?;
             let request = ClusterRequest { workers, images };

@@ -15,6 +15,7 @@ use swarmdeck_orchestrator::{
 use crate::error::CliError;
 
 pub mod cluster;
+pub mod stack;
 
 /// Where a command's result goes, and in which form.
 #[derive(Debug, Clone, Copy)]

@@ -18,6 +18,20 @@ pub enum Error {
         rule: String,
     },
 
+    /// A compose file says something wrong, or something Swarmdeck does not support; nothing was sent to the
+    /// engine.
+    #[error("{file}:{line}:{column}: {message}")]
+    Compose {
+        /// The file as the user named it (`compose.yml`, or `pasted text`).
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong and what to do, naming the key.
+        message: String,
+    },
+
     /// The request asks for more than any node of the swarm has.
     #[error("{resource} request of {requested} exceeds what any node offers (largest node: {available})")]
     InsufficientCapacity {
@@ -135,6 +149,24 @@ pub enum Error {
         service: String,
         /// Writes tried, each against the version read just before.
         attempts: u32,
+    },
+
+    /// A service of a stack deployment failed, and the stack's other services were put back as they were.
+    #[error(
+        "stack deployment {stack_id} of {org_id} was rolled back: {service} failed: {reason}{}",
+        if undo_errors.is_empty() { String::new() } else { format!("; putting services back failed too: {}", undo_errors.join("; ")) }
+    )]
+    StackRolledBack {
+        /// The organization.
+        org_id: String,
+        /// The stack deployment.
+        stack_id: String,
+        /// The service that failed.
+        service: String,
+        /// Why it failed.
+        reason: String,
+        /// What could not be put back, each naming its service; empty when every service is as before.
+        undo_errors: Vec<String>,
     },
 
     /// "Roll back to previous" found no deployment that succeeded before the one running.

@@ -50,6 +50,24 @@ impl Orchestrator {
         })
     }
 
+    /// The reference that runs exactly a recorded image again: the name it was asked by, while that name still
+    /// names the same local image and no registry is involved (so a restored service reads as it was written);
+    /// otherwise the pinned digest or keep tag.
+    pub(crate) async fn exact_image(&self, image: &ResolvedImage) -> String {
+        if image.digest_ref.is_none() {
+            let current = self
+                .docker
+                .inspect_image(&image.requested)
+                .await
+                .ok()
+                .and_then(|i| i.id);
+            if current.as_deref() == Some(image.image_id.as_str()) {
+                return image.requested.clone();
+            }
+        }
+        image.pinned().to_string()
+    }
+
     /// Tags the resolved image with the deployment's keep tag so it stays restorable.
     pub(crate) async fn pin_image(&self, image: &ResolvedImage) -> Result<()> {
         let (repository, tag) = image

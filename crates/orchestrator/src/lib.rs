@@ -8,6 +8,7 @@
 
 pub mod changes;
 mod cluster;
+pub mod compose;
 mod connection;
 mod desired;
 mod error;
@@ -26,6 +27,7 @@ pub mod placement;
 pub mod retry;
 mod service;
 pub mod spec;
+pub mod stack;
 mod status;
 mod swarm;
 mod topology;

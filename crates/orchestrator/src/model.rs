@@ -8,8 +8,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+mod container;
 mod placement;
 mod record;
+pub use container::{
+    ContainerSetup, PortProtocol, PublishMode, PublishedPort, RestartCondition, RestartPolicy,
+};
 pub use placement::{Placement, PlacementUpdate};
 pub use record::{DeploymentRecord, Outcome, Trigger};
 
@@ -274,6 +278,9 @@ pub struct ServiceDefinition {
     /// Where the tasks may run; records from before placement existed read as anywhere.
     #[serde(default)]
     pub placement: Placement,
+    /// What only a compose file sets: process, published ports, labels, restart and rollback policies.
+    #[serde(default, skip_serializing_if = "ContainerSetup::is_default")]
+    pub container: ContainerSetup,
 }
 
 impl ServiceDefinition {

@@ -23,9 +23,16 @@ pub mod label {
     pub const INTERNAL_PORT: &str = "io.swarmdeck.internal-port";
     /// The update policy of the service, so writes that do not carry one (scale) keep it.
     pub const UPDATE_POLICY: &str = "io.swarmdeck.update-policy";
+    /// A rollback policy set apart from the update policy (a compose file's `rollback_config`), so writes that
+    /// rewrite the policy (scale) keep it.
+    pub const ROLLBACK_POLICY: &str = "io.swarmdeck.rollback-policy";
+    /// Prefix of every label key of ours; a user's own labels may not use it.
+    pub const OURS_PREFIX: &str = "io.swarmdeck.";
     /// The container health check as JSON: bollard reads specs back without it (it expects `HealthCheck`, the
     /// engine sends `Healthcheck`), so writes of an inspected spec restore it from here.
     pub const HEALTH_CHECK: &str = "io.swarmdeck.health-check";
+    /// Marks a swarm config as a stack deployment record; value: the organization.
+    pub const STACK_ORG: &str = "io.swarmdeck.stack.org";
     /// Marks a swarm config as a deployment record; value: the service name.
     pub const HISTORY_SERVICE: &str = "io.swarmdeck.history.service";
     /// Outcome of a deployment record.
@@ -106,6 +113,11 @@ pub fn keep_tag_suffix(deployment_id: &str) -> String {
 /// The deployment id a request asked for, or a new one.
 pub fn deployment_id_or_new(requested: Option<&str>) -> String {
     requested.map_or_else(new_deployment_id, str::to_string)
+}
+
+/// The swarm config holding a stack deployment's record.
+pub fn stack_record_config_name(org_id: &str, stack_id: &str) -> String {
+    format!("swarmdeck-stack-{org_id}-{stack_id}")
 }
 
 /// A new deployment id: sortable by time, unique enough across clients.

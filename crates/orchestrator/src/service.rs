@@ -197,7 +197,7 @@ impl Orchestrator {
     /// The spec is written only against the version of the service the change was computed from. When another
     /// writer got there first (a scale from the CLI during an update from the app), the service is read again and
     /// the change applied to what is there now, and the record follows; no one's change is reverted unseen.
-    async fn apply(
+    pub(crate) async fn apply(
         &self,
         change: Change<'_>,
         deployment_id: String,
@@ -341,7 +341,7 @@ impl Orchestrator {
 
     /// Refuses a definition the swarm could not schedule in full, before anything is written; `updating` when
     /// it replaces running tasks.
-    async fn check_definition_capacity(
+    pub(crate) async fn check_definition_capacity(
         &self,
         definition: &ServiceDefinition,
         updating: bool,

@@ -5,6 +5,7 @@ mod deploy;
 mod logs;
 mod placement;
 mod policy;
+mod stack;
 mod update;
 mod values;
 
@@ -13,6 +14,7 @@ use swarmdeck_orchestrator::{NodeAvailability, NodeChange, NodeRole};
 
 pub use deploy::DeployArgs;
 pub use logs::LogsArgs;
+pub use stack::{StackCommand, StackDeployArgs};
 pub use update::{RollbackArgs, UpdateArgs};
 
 /// Manage a Docker Swarm for many organizations.
@@ -77,6 +79,9 @@ pub enum Command {
     /// Organizations: their networks and services.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Compose files: deploy one into an organization, roll its stack back, export it.
+    #[command(subcommand)]
+    Stack(StackCommand),
     /// Prove with real traffic that organizations cannot reach each other.
     #[command(subcommand)]
     Isolation(IsolationCommand),

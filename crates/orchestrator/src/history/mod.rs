@@ -6,9 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use base64::Engine as _;
 use bollard::models::{Config, ConfigSpec};
-use bollard::query_parameters::{ListConfigsOptions, ListTasksOptions};
+use bollard::query_parameters::ListTasksOptions;
 use tracing::{info, warn};
 
 use crate::error::{Error, Result};
@@ -17,9 +16,11 @@ use crate::naming::{self, label, MANAGED_BY};
 use crate::{lease, ownership, spec, Orchestrator};
 
 mod rules;
+pub(crate) mod stored;
 
-use rules::{newest_first, prunable, swarm_stamp, SwarmStamp};
+use rules::{newest_first, prunable};
 pub(crate) use rules::{previous_successful, rollback_position};
+pub(crate) use rules::{swarm_stamp, SwarmStamp};
 
 /// Deployments kept per service.
 pub const HISTORY_LIMIT: usize = 10;
@@ -31,10 +32,8 @@ impl Orchestrator {
         record: &DeploymentRecord,
         lease: Duration,
     ) -> Result<()> {
-        let data = serde_json::to_vec(record).map_err(|e| Error::CorruptRecord {
-            config: naming::record_config_name(&record.deployment_id),
-            reason: e.to_string(),
-        })?;
+        let name = naming::record_config_name(&record.deployment_id);
+        let data = stored::encode(&name, record)?;
         let [holder, lease_until] = lease::holder_labels(lease);
         let labels = self.labels([
             (label::MANAGED_BY, MANAGED_BY.to_string()),
@@ -46,9 +45,9 @@ impl Orchestrator {
             lease_until,
         ]);
         let spec = ConfigSpec {
-            name: Some(naming::record_config_name(&record.deployment_id)),
+            name: Some(name),
             labels: Some(labels),
-            data: Some(base64::engine::general_purpose::STANDARD.encode(data)),
+            data: Some(data),
             templating: None,
         };
         match self.docker.create_config(spec).await.map_err(Error::from) {
@@ -97,40 +96,12 @@ impl Orchestrator {
         reason: Option<&str>,
     ) -> Result<()> {
         let name = naming::record_config_name(deployment_id);
-        for _ in 0..5 {
-            let config = self.docker.inspect_config(&name).await?;
-            let labels = config.spec.as_ref().and_then(|s| s.labels.as_ref());
-            ownership::record_owner(&name, labels, None)?;
-            let version = config.version.as_ref().and_then(|v| v.index).unwrap_or(0);
-            let mut spec = config.spec.unwrap_or_default();
-            let labels = spec.labels.get_or_insert_with(HashMap::new);
-            labels.insert(label::OUTCOME.to_string(), outcome.as_str().to_string());
-            labels.insert(label::FINISHED_AT.to_string(), now_rfc3339());
-            labels.remove(label::WRITER);
-            labels.remove(label::LEASE_UNTIL);
-            match reason {
-                // Label values are bounded; the full reason is in the logs.
-                Some(reason) => labels.insert(label::REASON.to_string(), truncate(reason, 1000)),
-                None => labels.remove(label::REASON),
-            };
-            match self
-                .docker
-                .update_config(&name, spec, version_options(version))
-                .await
-                .map_err(Error::from)
-            {
-                Ok(()) => {
-                    info!(%deployment_id, ?outcome, "deployment finished");
-                    return Ok(());
-                }
-                Err(error) if error.is_out_of_sequence() => continue,
-                Err(error) => return Err(error),
-            }
-        }
-        Err(Error::Engine {
-            status: 500,
-            message: format!("record {name} kept changing while its outcome was written"),
-        })
+        let owner =
+            |labels: Option<&HashMap<String, String>>| ownership::record_owner(&name, labels, None);
+        self.write_outcome(&name, owner, outcome.as_str(), reason)
+            .await?;
+        info!(%deployment_id, ?outcome, "deployment finished");
+        Ok(())
     }
 
     /// The service's recorded deployments, newest first. In-progress records whose writer is gone read as
@@ -172,19 +143,8 @@ impl Orchestrator {
     }
 
     async fn history_configs(&self, service_name: &str) -> Result<Vec<Config>> {
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![
-                format!("{}={service_name}", label::HISTORY_SERVICE),
-                format!("{}={MANAGED_BY}", label::MANAGED_BY),
-            ],
-        )]);
-        Ok(self
-            .docker
-            .list_configs(Some(ListConfigsOptions {
-                filters: Some(filters),
-            }))
-            .await?)
+        self.configs_labelled(label::HISTORY_SERVICE, service_name)
+            .await
     }
 
     /// Drops records beyond the newest [`HISTORY_LIMIT`] and releases their images, except records the service
@@ -321,34 +281,22 @@ impl Orchestrator {
 }
 
 fn decode_record(config: &Config) -> Result<DeploymentRecord> {
-    let spec = config.spec.as_ref();
-    let name = spec.and_then(|s| s.name.clone()).unwrap_or_default();
-    let corrupt = |reason: String| Error::CorruptRecord {
-        config: name.clone(),
-        reason,
-    };
-    let data = spec
-        .and_then(|s| s.data.as_deref())
-        .ok_or_else(|| corrupt("no data".into()))?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let mut record: DeploymentRecord =
-        serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
-    let labels = spec.and_then(|s| s.labels.clone()).unwrap_or_default();
-    record.outcome = labels
-        .get(label::OUTCOME)
-        .and_then(|value| Outcome::parse(value))
+    let stored = stored::decode::<DeploymentRecord>(config)?;
+    let mut record = stored.data;
+    record.outcome = stored
+        .outcome
+        .as_deref()
+        .and_then(Outcome::parse)
         .unwrap_or(Outcome::InProgress);
-    if record.outcome == Outcome::InProgress && !lease::holder_alive(&labels) {
+    if record.outcome == Outcome::InProgress && !stored.holder_alive {
         record.outcome = Outcome::Interrupted;
     }
-    record.reason = labels.get(label::REASON).cloned();
-    record.finished_at = labels.get(label::FINISHED_AT).cloned();
+    record.reason = stored.reason;
+    record.finished_at = stored.finished_at;
     Ok(record)
 }
 
-fn version_options(version: u64) -> bollard::query_parameters::UpdateConfigOptions {
+pub(crate) fn version_options(version: u64) -> bollard::query_parameters::UpdateConfigOptions {
     bollard::query_parameters::UpdateConfigOptions {
         version: i64::try_from(version).unwrap_or(i64::MAX),
     }
@@ -358,7 +306,7 @@ pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((index, _)) => format!("{}…", &text[..index]),
         None => text.to_string(),

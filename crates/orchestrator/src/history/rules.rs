@@ -8,9 +8,9 @@ use super::HISTORY_LIMIT;
 use crate::model::{DeploymentRecord, Outcome, Trigger};
 
 /// When the swarm created a record, read from the manager's clock; the version index breaks ties.
-pub(super) type SwarmStamp = (Option<chrono::DateTime<chrono::FixedOffset>>, u64);
+pub(crate) type SwarmStamp = (Option<chrono::DateTime<chrono::FixedOffset>>, u64);
 
-pub(super) fn swarm_stamp(config: &Config) -> SwarmStamp {
+pub(crate) fn swarm_stamp(config: &Config) -> SwarmStamp {
     let created = config
         .created_at
         .as_deref()

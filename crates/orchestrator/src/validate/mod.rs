@@ -5,6 +5,7 @@
 //! [`deploy_request`] and [`definition`] apply every rule to a whole service; the rules themselves are grouped
 //! by what they check: names and references, the image, the service's fields, policies and logs.
 
+mod container;
 mod fields;
 mod image;
 mod logs;
@@ -12,6 +13,7 @@ mod names;
 mod placement;
 mod policy;
 
+pub use container::{container_setup, MAX_RESTART_DELAY};
 pub use fields::{
     env, replicas, resources, CPU_CORES, DISK_GB, MAX_ENV_TOTAL_BYTES, MAX_ENV_VALUE_BYTES,
     MAX_REPLICAS, MEMORY_MB,
@@ -63,6 +65,7 @@ pub fn deploy_request(request: &DeployRequest, deployment_id: &str) -> Result<Se
         endpoint_mode: request.endpoint_mode,
         update_policy,
         placement,
+        container: crate::model::ContainerSetup::default(),
     })
 }
 
@@ -77,6 +80,7 @@ pub fn definition(definition: &ServiceDefinition) -> Result<()> {
         health_check(check)?;
     }
     placement(&definition.placement)?;
+    container_setup(&definition.container, definition.endpoint_mode)?;
     update_policy_rules(&definition.update_policy)
 }
 

@@ -12,8 +12,7 @@ use bollard::models::{
     ServiceSpecRollbackConfig, ServiceSpecRollbackConfigFailureActionEnum,
     ServiceSpecRollbackConfigOrderEnum, ServiceSpecUpdateConfig,
     ServiceSpecUpdateConfigFailureActionEnum, ServiceSpecUpdateConfigOrderEnum, TaskSpec,
-    TaskSpecContainerSpec, TaskSpecResources, TaskSpecRestartPolicy,
-    TaskSpecRestartPolicyConditionEnum,
+    TaskSpecContainerSpec, TaskSpecResources,
 };
 
 use crate::model::{
@@ -21,6 +20,9 @@ use crate::model::{
     UpdatePolicy,
 };
 use crate::naming::{label, MANAGED_BY};
+
+mod container;
+pub use container::{default_restart_policy, recorded_rollback_policy};
 
 /// First wait before the swarm restarts a failed task.
 pub const RESTART_DELAY: Duration = Duration::from_secs(5);
@@ -99,12 +101,6 @@ pub fn service_spec(
                 }),
                 ..Default::default()
             }),
-            restart_policy: Some(TaskSpecRestartPolicy {
-                condition: Some(TaskSpecRestartPolicyConditionEnum::ON_FAILURE),
-                delay: Some(nanos(RESTART_DELAY)),
-                max_attempts: Some(RESTART_MAX_ATTEMPTS),
-                window: Some(nanos(RESTART_WINDOW)),
-            }),
             placement: crate::placement::engine_placement(&definition.placement),
             networks: Some(vec![NetworkAttachmentConfig {
                 target: Some(network_id.to_string()),
@@ -128,6 +124,7 @@ pub fn service_spec(
         }),
         ..Default::default()
     };
+    container::write_setup(&mut spec, &definition.container);
     apply_policy(&mut spec, &definition.update_policy);
     spec
 }
@@ -156,14 +153,21 @@ pub fn apply_policy(spec: &mut ServiceSpec, policy: &UpdatePolicy) {
             UpdateOrder::StopFirst => ServiceSpecUpdateConfigOrderEnum::STOP_FIRST,
         }),
     });
-    // A failing rollback pauses: the swarm never rolls back a rollback.
+    // A rollback policy of its own (from a compose file) stays; otherwise the rollback mirrors the update.
+    let rollback = recorded_rollback_policy(spec).unwrap_or_else(|| policy.clone());
     spec.rollback_config = Some(ServiceSpecRollbackConfig {
-        parallelism: Some(parallelism),
-        delay: Some(nanos(policy.delay)),
-        failure_action: Some(ServiceSpecRollbackConfigFailureActionEnum::PAUSE),
-        monitor: Some(nanos(policy.monitor)),
-        max_failure_ratio: Some(policy.max_failure_ratio),
-        order: Some(match policy.order {
+        parallelism: Some(i64::from(rollback.parallelism)),
+        delay: Some(nanos(rollback.delay)),
+        // The swarm never rolls back a rollback: "rollback" there means pause.
+        failure_action: Some(match rollback.failure_action {
+            FailureAction::Continue => ServiceSpecRollbackConfigFailureActionEnum::CONTINUE,
+            FailureAction::Rollback | FailureAction::Pause => {
+                ServiceSpecRollbackConfigFailureActionEnum::PAUSE
+            }
+        }),
+        monitor: Some(nanos(rollback.monitor)),
+        max_failure_ratio: Some(rollback.max_failure_ratio),
+        order: Some(match rollback.order {
             UpdateOrder::StartFirst => ServiceSpecRollbackConfigOrderEnum::START_FIRST,
             UpdateOrder::StopFirst => ServiceSpecRollbackConfigOrderEnum::STOP_FIRST,
         }),
@@ -301,6 +305,7 @@ pub fn definition_from_spec(spec: &ServiceSpec) -> Option<ServiceDefinition> {
         },
         update_policy: recorded_policy(spec),
         placement: crate::placement::placement_of(task.placement.as_ref()),
+        container: container::setup_of(spec),
     })
 }
 
@@ -333,7 +338,12 @@ fn secs(nanos: Option<i64>) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use bollard::models::TaskSpecRestartPolicyConditionEnum;
+
     use super::*;
+    use crate::model::{
+        ContainerSetup, PortProtocol, PublishMode, PublishedPort, RestartCondition, RestartPolicy,
+    };
 
     fn definition() -> ServiceDefinition {
         ServiceDefinition {
@@ -363,6 +373,7 @@ mod tests {
                 spread: Some("node.labels.zone".into()),
                 max_replicas_per_node: Some(1),
             },
+            container: ContainerSetup::default(),
         }
     }
 
@@ -447,6 +458,43 @@ mod tests {
         let spec = service_spec(&original, "d1", "net1");
         assert_eq!(definition_from_spec(&spec), Some(original));
         assert_eq!(definition_from_spec(&ServiceSpec::default()), None);
+    }
+
+    #[test]
+    fn a_compose_setup_reads_back_and_survives_a_policy_rewrite() {
+        let mut original = definition();
+        original.container = ContainerSetup {
+            entrypoint: Some(vec!["/fixture".into()]),
+            command: Some(vec!["serve".into(), "--fast".into()]),
+            published_ports: vec![PublishedPort {
+                target: 8080,
+                published: Some(18080),
+                protocol: PortProtocol::Udp,
+                mode: PublishMode::Host,
+            }],
+            labels: [("team".to_string(), "blue".to_string())].into(),
+            restart_policy: Some(RestartPolicy {
+                condition: RestartCondition::Any,
+                delay: Duration::from_secs(1),
+                max_attempts: None,
+                window: None,
+            }),
+            rollback_policy: Some(UpdatePolicy {
+                parallelism: 3,
+                order: UpdateOrder::StopFirst,
+                ..UpdatePolicy::default()
+            }),
+        };
+        let mut spec = service_spec(&original, "d1", "net1");
+        assert_eq!(definition_from_spec(&spec), Some(original.clone()));
+        let rollback = spec.rollback_config.clone();
+        assert_eq!(rollback.as_ref().and_then(|r| r.parallelism), Some(3));
+        apply_policy(&mut spec, &UpdatePolicy::default());
+        assert_eq!(
+            spec.rollback_config, rollback,
+            "a scale keeps the rollback policy"
+        );
+        assert_eq!(definition_from_spec(&spec), Some(original));
     }
 
     #[test]
