@@ -40,4 +40,11 @@ pub const COMMANDS: &[&str] = &[
     "heal_cluster_node",
     "change_node",
     "remove_node",
+    "plan_stack",
+    "deploy_stack",
+    "stack_history",
+    "rollback_stack",
+    "export_stack",
+    "open_compose_file",
+    "save_stack_export",
 ];

@@ -47,6 +47,28 @@ pub enum AppError {
         /// Whether the previous spec is running again.
         rolled_back: bool,
     },
+    /// A compose file says something wrong or unsupported at this place; nothing was created.
+    #[error("{file}:{line}:{column}: {message}")]
+    Compose {
+        /// The file (`pasted text` for pasted text).
+        file: String,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A stack deployment failed at one service and was put back.
+    #[error("{message}")]
+    StackRolledBack {
+        /// The service that failed.
+        service: String,
+        /// The whole sentence.
+        message: String,
+        /// Whether every service is as it was before.
+        complete: bool,
+    },
     /// The operation was cancelled; what it started was cleaned up.
     #[error("cancelled")]
     Cancelled,
@@ -82,6 +104,26 @@ impl From<core::Error> for AppError {
             core::Error::RolledBackBySwarm { .. } => AppError::DeployFailed {
                 message,
                 rolled_back: true,
+            },
+            core::Error::Compose {
+                file,
+                line,
+                column,
+                message,
+            } => AppError::Compose {
+                file,
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+                message,
+            },
+            core::Error::StackRolledBack {
+                service,
+                ref undo_errors,
+                ..
+            } => AppError::StackRolledBack {
+                complete: undo_errors.is_empty(),
+                service,
+                message,
             },
             core::Error::Cancelled => AppError::Cancelled,
             core::Error::Connection(_)

@@ -93,6 +93,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::cluster::heal_cluster_node,
             commands::cluster::change_node,
             commands::cluster::remove_node,
+            commands::stacks::plan_stack,
+            commands::stacks::deploy_stack,
+            commands::stacks::stack_history,
+            commands::stacks::rollback_stack,
+            commands::stacks::export_stack,
+            commands::stacks::open_compose_file,
+            commands::stacks::save_stack_export,
         ])
         .events(collect_events![
             events::ClusterChanged,
@@ -127,6 +134,7 @@ pub fn run() {
     let invoke = builder.invoke_handler();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(invoke)
         .setup(move |app| {
             let _log_guard = init_tracing(app.path().app_log_dir().ok());

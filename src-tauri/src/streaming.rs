@@ -54,6 +54,27 @@ where
     result.map_err(AppError::from)
 }
 
+/// Runs a stack call, forwarding each service's progress to the caller's channel as it happens.
+pub(crate) async fn with_stack_progress<F, Fut>(
+    channel: Channel<dto::StackProgress>,
+    gate: Option<dto::HealthGate>,
+    work: F,
+) -> CommandResult<dto::StackResult>
+where
+    F: FnOnce(core::stack::StackRunOptions) -> Fut,
+    Fut: Future<Output = core::Result<core::stack::StackResult>>,
+{
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let forwarded = forward(receiver, channel);
+    let options = core::stack::StackRunOptions {
+        gate: gate.map(Into::into).unwrap_or_default(),
+        progress: Some(sender),
+    };
+    let result = work(options).await;
+    let _ = forwarded.await;
+    Ok(result?.into())
+}
+
 /// Messages to the view start at least this far apart (≤ 2 a second). Each one costs the webview's main thread
 /// about the same whatever its size (the channel's round trip, then a repaint), so a flood is sent in few large
 /// batches; a line after a quiet spell still goes at once (`forward_in_batches`).

@@ -4,6 +4,7 @@
 mod cluster;
 mod panel;
 mod restart;
+mod stacks;
 mod views;
 
 use std::path::PathBuf;

@@ -93,6 +93,7 @@ async fn every_view_fits_1024_by_700_in_light_and_dark() -> TestResult {
                     "topology",
                     "organizations",
                     "deploy",
+                    "stacks",
                     "isolation",
                     "cluster",
                     "settings",

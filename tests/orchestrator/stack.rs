@@ -269,3 +269,73 @@ async fn prune_removes_what_the_file_no_longer_names_and_leaves_the_rest_otherwi
     })
     .await
 }
+
+#[tokio::test]
+async fn the_cli_deploys_a_file_with_its_env_files_previews_with_no_change_and_exports_it(
+) -> TestResult {
+    with_orgs(&["stackcli"], |_orchestrator, orgs| async move {
+        let org = &orgs[0];
+        let dir = std::env::temp_dir().join(format!("swarmdeck-stack-cli-{org}"));
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(".env"), "TAG=v2\n")?;
+        std::fs::write(dir.join("web.env"), "GREETING=hello\n")?;
+        let text = [
+            "services:\n".to_string(),
+            service("web", "web", None, "    env_file: web.env\n"),
+        ]
+        .concat();
+        std::fs::write(dir.join("compose.yml"), text)?;
+        let cli = |args: &[&str]| {
+            Command::new(swarmdeck_tests::cli_binary()?)
+                .args(args)
+                .current_dir(&dir)
+                .env_remove("TAG")
+                .output()
+                .map_err(Into::<Box<dyn std::error::Error + Send + Sync>>::into)
+        };
+        let deployed = cli(&[
+            "stack",
+            "deploy",
+            org,
+            "-c",
+            "compose.yml",
+            "--gate-settle",
+            "1",
+            "--gate-poll",
+            "1",
+        ])?;
+        assert!(
+            deployed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&deployed.stderr)
+        );
+        let progress = String::from_utf8_lossy(&deployed.stderr);
+        assert!(
+            progress.contains("+ create web") && progress.contains("web: deployed and healthy"),
+            "{progress}"
+        );
+        let preview = cli(&[
+            "--json",
+            "stack",
+            "deploy",
+            org,
+            "-c",
+            "compose.yml",
+            "--dry-run",
+        ])?;
+        let plan: serde_json::Value = serde_json::from_slice(&preview.stdout)?;
+        assert_eq!(plan["services"][0]["action"], "unchanged", "{plan}");
+        let exported = cli(&["stack", "export", org])?;
+        let exported = String::from_utf8(exported.stdout)?;
+        assert!(
+            exported.contains("swarmdeck-fixture:v2") && exported.contains("GREETING: hello"),
+            "{exported}"
+        );
+        let history = cli(&["--json", "stack", "history", org])?;
+        let history: serde_json::Value = serde_json::from_slice(&history.stdout)?;
+        assert_eq!(history[0]["outcome"], "succeeded");
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    })
+    .await
+}

@@ -80,6 +80,20 @@ export const commands = {
 	changeNode: (node: string, change: NodeChange) => typedError<ClusterNode, AppError>(__TAURI_INVOKE("change_node", { node, change })),
 	/**  Removes a down node from the swarm. */
 	removeNode: (node: string) => typedError<null, AppError>(__TAURI_INVOKE("remove_node", { node })),
+	/**  What deploying the compose file would do, service by service; writes nothing. */
+	planStack: (request: StackRequest) => typedError<StackPlan, AppError>(__TAURI_INVOKE("plan_stack", { request })),
+	/**  Deploys the compose file as one stack deployment, streaming each service's progress. */
+	deployStack: (request: StackRequest, gate: HealthGate | null, progress: Channel<StackProgress>) => typedError<StackResult, AppError>(__TAURI_INVOKE("deploy_stack", { request, gate, progress })),
+	/**  The organization's last stack deployments, newest first. */
+	stackHistory: (orgId: string) => typedError<StackRecord[], AppError>(__TAURI_INVOKE("stack_history", { orgId })),
+	/**  Restores an earlier stack deployment (the previous one without `to`), streaming each service's progress. */
+	rollbackStack: (orgId: string, to: string | null, gate: HealthGate | null, progress: Channel<StackProgress>) => typedError<StackResult, AppError>(__TAURI_INVOKE("rollback_stack", { orgId, to, gate, progress })),
+	/**  The organization's services as a compose file. */
+	exportStack: (orgId: string) => typedError<string, AppError>(__TAURI_INVOKE("export_stack", { orgId })),
+	/**  Asks the user for a compose file and reads it; none when the dialog was cancelled. */
+	openComposeFile: () => typedError<ComposeFile | null, AppError>(__TAURI_INVOKE("open_compose_file")),
+	/**  Asks where to save the organization's compose file and writes it there; the path, or none when cancelled. */
+	saveStackExport: (orgId: string) => typedError<string | null, AppError>(__TAURI_INVOKE("save_stack_export", { orgId })),
 };
 
 /** Events */
@@ -125,6 +139,26 @@ export type AppError =
 	message: string,
 	/**  Whether the previous spec is running again. */
 	rolled_back: boolean,
+} } | 
+/**  A compose file says something wrong or unsupported at this place; nothing was created. */
+{ type: "Compose"; data: {
+	/**  The file (`pasted text` for pasted text). */
+	file: string,
+	/**  1-based line. */
+	line: number,
+	/**  1-based column. */
+	column: number,
+	/**  What is wrong, naming the key. */
+	message: string,
+} } | 
+/**  A stack deployment failed at one service and was put back. */
+{ type: "StackRolledBack"; data: {
+	/**  The service that failed. */
+	service: string,
+	/**  The whole sentence. */
+	message: string,
+	/**  Whether every service is as it was before. */
+	complete: boolean,
 } } | 
 /**  The operation was cancelled; what it started was cleaned up. */
 { type: "Cancelled" } | 
@@ -256,6 +290,14 @@ export type ClusterStatus = {
 	nodes: ClusterNode[],
 	/**  Local node slots a killed `up` left; `down` removes them. */
 	leftovers: string[],
+};
+
+/**  A compose file read from disk for the editor. */
+export type ComposeFile = {
+	/**  Where it is. */
+	path: string,
+	/**  Its text. */
+	text: string,
 };
 
 /**  The engine connection changed; the payload is the new state. */
@@ -391,6 +433,16 @@ export type FailureAction =
 "pause" | 
 /**  Carry on regardless. */
 "continue";
+
+/**  One changed field; environment values are masked by the core. */
+export type FieldChange = {
+	/**  Dotted path (`image`, `env.DB_URL`, `update_policy.parallelism`). */
+	field: string,
+	/**  What runs now. */
+	before: string | null,
+	/**  What the file wants. */
+	after: string | null,
+};
 
 /**
  *  A number as a form sends it: any JSON number, or null for an empty field. Checked on the way in, so that an
@@ -716,6 +768,33 @@ export type PlacementInput = {
 	max_replicas_per_node: FormNumber,
 };
 
+/**  What a stack deployment does to one service. */
+export type PlanAction = 
+/**  New in the organization. */
+"create" | 
+/**  Runs with other settings now. */
+"update" | 
+/**  Already runs exactly so. */
+"unchanged" | 
+/**  Removed (prune, or a rollback to a stack without it). */
+"remove" | 
+/**  Not in the file and kept. */
+"kept";
+
+/**  One service of a preview or result. */
+export type PlannedService = {
+	/**  Slug. */
+	slug: string,
+	/**  Swarm service name. */
+	service_name: string,
+	/**  What happens to it. */
+	action: PlanAction,
+	/**  For an update, the fields that change. */
+	changes: FieldChange[],
+	/**  Deployed after these. */
+	depends_on: string[],
+};
+
 /**  UI preferences. */
 export type Preferences = {
 	/**  Colour theme. */
@@ -893,6 +972,23 @@ export type ServiceNode = {
 	networks: string[],
 };
 
+/**  How one service of a stack deployment ended. */
+export type ServiceRunState = 
+/**  Written and healthy. */
+{ kind: "deployed" } | 
+/**  Already as wanted. */
+{ kind: "unchanged" } | 
+/**  Removed. */
+{ kind: "removed" } | 
+/**  Its own deployment failed. */
+{ kind: "failed"; 
+/**  Why. */
+reason: string } | 
+/**  Put back as it was before. */
+{ kind: "undone" } | 
+/**  Not reached. */
+{ kind: "skipped" };
+
 /**  Replica counts and tasks of a service. */
 export type ServiceStatus = {
 	/**  Swarm service id. */
@@ -950,6 +1046,116 @@ export type SettingsView = {
 	/**  Set when the stored file was unreadable and moved aside. */
 	notice: string | null,
 };
+
+/**  One service of a recorded stack deployment. */
+export type StackEntry = {
+	/**  Slug. */
+	slug: string,
+	/**  What the deployment did to it. */
+	action: PlanAction,
+	/**  The service deployment it made or found. */
+	deployment_id: string | null,
+};
+
+/**  How a stack deployment ended. */
+export type StackOutcome = 
+/**  Still running. */
+"in_progress" | 
+/**  Every service healthy. */
+"succeeded" | 
+/**  A service failed; the others were put back. */
+"rolled_back" | 
+/**  A service failed and not everything could be put back. */
+"failed" | 
+/**  Its writer stopped before the end. */
+"interrupted";
+
+/**  The preview of a stack deployment, in deployment order. */
+export type StackPlan = {
+	/**  The organization. */
+	org_id: string,
+	/**  Each service. */
+	services: PlannedService[],
+	/**  Whether deploying would change nothing. */
+	empty: boolean,
+};
+
+/**  A step of a stack deployment as it happens. */
+export type StackProgress = 
+/**  What the deployment will do, in order; sent before anything is written. */
+{ kind: "planned"; 
+/**  Each service. */
+services: PlannedService[] } | 
+/**  About the whole stack. */
+{ kind: "stack"; 
+/**  In words. */
+message: string } | 
+/**  A service's own progress. */
+{ kind: "service"; 
+/**  Its slug. */
+slug: string; 
+/**  What happened. */
+progress: Progress } | 
+/**  A service is done. */
+{ kind: "service_done"; 
+/**  Its slug. */
+slug: string; 
+/**  How it ended. */
+state: ServiceRunState };
+
+/**  One recorded stack deployment. */
+export type StackRecord = {
+	/**  Its id. */
+	stack_id: string,
+	/**  The organization. */
+	org_id: string,
+	/**  When it started. */
+	started_at: string,
+	/**  When it ended. */
+	finished_at: string | null,
+	/**  How it ended. */
+	outcome: StackOutcome,
+	/**  Why it failed. */
+	reason: string | null,
+	/**  What started it. */
+	trigger: StackTrigger,
+	/**  Its services. */
+	services: StackEntry[],
+};
+
+/**
+ *  A compose file for an organization: pasted, or opened from a file (its folder then resolves `.env` and
+ *  `env_file`).
+ */
+export type StackRequest = {
+	/**  The organization. */
+	org_id: string,
+	/**  The YAML text. */
+	text: string,
+	/**  Where the text was read from; none for pasted text. */
+	file_path: string | null,
+	/**  Remove the organization's services the file does not name. */
+	prune: boolean,
+};
+
+/**  A finished stack deployment. */
+export type StackResult = {
+	/**  Its id. */
+	stack_id: string,
+	/**  What was done to each service. */
+	services: PlannedService[],
+};
+
+/**  What started a stack deployment. */
+export type StackTrigger = 
+/**  A compose file. */
+{ kind: "deploy"; 
+/**  As the user named it. */
+file: string } | 
+/**  A rollback. */
+{ kind: "rollback"; 
+/**  The stack deployment restored. */
+to: string };
 
 /**  The swarm as this engine sees it. */
 export type SwarmInfo = {

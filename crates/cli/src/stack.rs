@@ -20,13 +20,11 @@ pub async fn run(out: Output, core: Orchestrator, command: StackCommand) -> Resu
                 source: compose_source(&args)?,
                 prune: args.prune,
             };
-            let plan = core.stack_plan(&request).await?;
             if args.dry_run {
+                let plan = core.stack_plan(&request).await?;
                 return out.emit(&plan, output::stack::plan);
             }
-            if !out.json {
-                write!(std::io::stdout().lock(), "{}", output::stack::plan(&plan))?;
-            }
+            // The deployment itself reports what it will do, on stderr with the rest of its progress.
             let result = with_stack_progress(out, args.gate.gate(), |options| async move {
                 core.stack_deploy(&request, &options).await
             })

@@ -7,5 +7,6 @@ pub mod logs;
 pub mod networks;
 pub mod services;
 pub mod settings;
+pub mod stacks;
 pub mod swarm;
 pub mod topology;

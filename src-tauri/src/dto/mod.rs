@@ -25,6 +25,7 @@ mod service;
 mod service_form;
 mod service_state;
 mod settings;
+mod stack;
 mod swarm;
 mod topology;
 
@@ -38,6 +39,7 @@ pub use service::*;
 pub use service_form::*;
 pub use service_state::*;
 pub use settings::*;
+pub use stack::*;
 pub use swarm::*;
 pub use topology::*;
 

@@ -102,6 +102,7 @@ pub fn history(history: &[StackRecord]) -> String {
 
 pub fn progress_text(event: &StackProgress) -> String {
     match event {
+        StackProgress::Planned { services } => service_lines(services).trim_end().to_string(),
         StackProgress::Stack { message } => format!("· {message}"),
         StackProgress::Service { slug, progress } => {
             format!("{slug}: {}", super::progress_text(progress))

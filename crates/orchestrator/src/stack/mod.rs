@@ -57,6 +57,11 @@ impl StackPlan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StackProgress {
+    /// What this deployment will do, service by service, in order; sent before anything is written.
+    Planned {
+        /// Each service.
+        services: Vec<PlannedService>,
+    },
     /// Something about the whole stack.
     Stack {
         /// What is happening, in words.

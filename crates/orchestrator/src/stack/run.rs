@@ -75,6 +75,9 @@ impl Orchestrator {
         };
         self.begin_stack_record(&record, stack_lease(&steps, options))
             .await?;
+        options.send(StackProgress::Planned {
+            services: steps.iter().map(|s| s.planned.clone()).collect(),
+        });
         let mut done = Vec::new();
         let mut failure = None;
         for (index, step) in steps.iter().enumerate() {

@@ -35,6 +35,16 @@ export function describeError(error: AppError): ErrorDescription {
         title: error.data.rolled_back ? "Rolled back" : "Deployment failed",
         detail: error.data.message,
       };
+    case "Compose":
+      return {
+        title: "Compose file error",
+        detail: `${error.data.file}:${error.data.line}:${error.data.column}: ${error.data.message}`,
+      };
+    case "StackRolledBack":
+      return {
+        title: error.data.complete ? "Stack rolled back" : "Stack failed; not every service could be put back",
+        detail: error.data.message,
+      };
     case "Cancelled":
       return { title: "Cancelled", detail: "The operation was cancelled; what it started was cleaned up." };
     case "Other":

@@ -1,0 +1,142 @@
+//! Stacks: compose files previewed, deployed, rolled back and exported for an organization.
+
+use std::path::Path;
+
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+use tokio::sync::oneshot;
+
+use crate::dto;
+use crate::error::{AppError, CommandResult};
+use crate::{streaming, AppState};
+
+/// What deploying the compose file would do, service by service; writes nothing.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state, request), fields(org = %request.org_id), err(Debug))]
+pub async fn plan_stack(
+    state: State<'_, AppState>,
+    request: dto::StackRequest,
+) -> CommandResult<dto::StackPlan> {
+    let core = state.engine.orchestrator().await?;
+    Ok(core.stack_plan(&request.into()).await?.into())
+}
+
+/// Deploys the compose file as one stack deployment, streaming each service's progress.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state, request, progress), fields(org = %request.org_id), err(Debug))]
+pub async fn deploy_stack(
+    state: State<'_, AppState>,
+    request: dto::StackRequest,
+    gate: Option<dto::HealthGate>,
+    progress: Channel<dto::StackProgress>,
+) -> CommandResult<dto::StackResult> {
+    let core = state.engine.orchestrator().await?;
+    let request = request.into();
+    streaming::with_stack_progress(progress, gate, |options| async move {
+        core.stack_deploy(&request, &options).await
+    })
+    .await
+}
+
+/// The organization's last stack deployments, newest first.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn stack_history(
+    state: State<'_, AppState>,
+    org_id: String,
+) -> CommandResult<Vec<dto::StackRecord>> {
+    let core = state.engine.orchestrator().await?;
+    let history = core.stack_history(&org_id).await?;
+    Ok(history.into_iter().map(Into::into).collect())
+}
+
+/// Restores an earlier stack deployment (the previous one without `to`), streaming each service's progress.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state, progress), err(Debug))]
+pub async fn rollback_stack(
+    state: State<'_, AppState>,
+    org_id: String,
+    to: Option<String>,
+    gate: Option<dto::HealthGate>,
+    progress: Channel<dto::StackProgress>,
+) -> CommandResult<dto::StackResult> {
+    let core = state.engine.orchestrator().await?;
+    streaming::with_stack_progress(progress, gate, |options| async move {
+        core.stack_rollback(&org_id, to.as_deref(), &options).await
+    })
+    .await
+}
+
+/// The organization's services as a compose file.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn export_stack(state: State<'_, AppState>, org_id: String) -> CommandResult<String> {
+    let core = state.engine.orchestrator().await?;
+    Ok(core.stack_export(&org_id).await?)
+}
+
+/// Asks the user for a compose file and reads it; none when the dialog was cancelled.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app), err(Debug))]
+pub async fn open_compose_file(app: AppHandle) -> CommandResult<Option<dto::ComposeFile>> {
+    let (chosen, answer) = oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("Compose file", &["yml", "yaml"])
+        .pick_file(move |path| {
+            let _ = chosen.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let Some(path) = answer.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let text = tokio::fs::read_to_string(&path)
+        .await
+        .map_err(|error| file_error(&path, error))?;
+    Ok(Some(dto::ComposeFile {
+        path: path.display().to_string(),
+        text,
+    }))
+}
+
+/// Asks where to save the organization's compose file and writes it there; the path, or none when cancelled.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub async fn save_stack_export(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    org_id: String,
+) -> CommandResult<Option<String>> {
+    let core = state.engine.orchestrator().await?;
+    let text = core.stack_export(&org_id).await?;
+    let (chosen, answer) = oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("Compose file", &["yml", "yaml"])
+        .set_file_name(format!("{org_id}-compose.yml"))
+        .save_file(move |path| {
+            let _ = chosen.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let Some(path) = answer.await.ok().flatten() else {
+        return Ok(None);
+    };
+    tokio::fs::write(&path, text)
+        .await
+        .map_err(|error| file_error(&path, error))?;
+    Ok(Some(path.display().to_string()))
+}
+
+fn file_error(path: &Path, error: std::io::Error) -> AppError {
+    AppError::Other {
+        code: "file".to_string(),
+        message: format!("{}: {error}", path.display()),
+        engine_status: None,
+    }
+}
