@@ -39,22 +39,24 @@ engine: Swarmdeck needs a Docker Engine >= 20.10 that answers at $DOCKER_HOST or
 EOF
 }
 
-# Installs dockerd, the docker CLI and iptables when any of them is missing.
+# Installs dockerd, the docker CLI, iptables and the distribution registry (the private-registry tests run one)
+# when any of them is missing.
 ensure_installed() {
     if command -v dockerd >/dev/null 2>&1 &&
         command -v docker >/dev/null 2>&1 &&
-        command -v iptables >/dev/null 2>&1; then
+        command -v iptables >/dev/null 2>&1 &&
+        command -v docker-registry >/dev/null 2>&1; then
         return 0
     fi
     if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
         how_to_get_an_engine
-        die "dockerd, docker or iptables is missing and this script can only install them as root with apt-get"
+        die "dockerd, docker, iptables or docker-registry is missing and this script can only install them as root with apt-get"
     fi
     local apt_log="$SWARMDECK_STATE_DIR/apt.log"
-    say "installing docker.io and iptables with apt-get (log: $apt_log)"
+    say "installing docker.io, iptables and docker-registry with apt-get (log: $apt_log)"
     if ! {
         apt-get update &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io iptables
+            DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io iptables docker-registry
     } >"$apt_log" 2>&1; then
         tail -n 30 "$apt_log" >&2 || true
         die "apt-get failed; see $apt_log"

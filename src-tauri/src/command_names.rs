@@ -47,4 +47,8 @@ pub const COMMANDS: &[&str] = &[
     "export_stack",
     "open_compose_file",
     "save_stack_export",
+    "foreign_stacks",
+    "export_foreign_stack",
+    "plan_adoption",
+    "adopt_stack",
 ];

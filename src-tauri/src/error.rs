@@ -163,6 +163,7 @@ fn code_of(error: &core::Error) -> &'static str {
     match error {
         core::Error::InsufficientCapacity { .. } => "capacity",
         core::Error::Unplaceable { .. } => "unplaceable",
+        core::Error::RegistryAuth { .. } => "registry_auth",
         core::Error::NoAdvertiseAddress { .. } => "advertise_address",
         core::Error::NotSwarmManager { .. } => "not_swarm_manager",
         core::Error::ImageUnavailable { .. } => "image_unavailable",

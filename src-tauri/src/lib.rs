@@ -100,6 +100,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::stacks::export_stack,
             commands::stacks::open_compose_file,
             commands::stacks::save_stack_export,
+            commands::stacks::foreign_stacks,
+            commands::stacks::export_foreign_stack,
+            commands::stacks::plan_adoption,
+            commands::stacks::adopt_stack,
         ])
         .events(collect_events![
             events::ClusterChanged,

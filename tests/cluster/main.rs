@@ -314,7 +314,8 @@ async fn cluster_down_after_a_killed_cluster_up_leaves_nothing() -> TestResult {
             .spawn()?;
         let stderr = up.stderr.take().ok_or("no stderr")?;
         let mut lines = BufReader::new(stderr).lines();
-        // Killed once the node's engine is starting: namespace, link and directory exist, the join has not happened.
+        // Killed once the node's engine is starting and its namespace, link or directory exists on the host, before
+        // the join: the progress line comes just before they are made, so the host's state is waited for.
         let started = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await? {
                 if line.contains("starting its engine") {
@@ -324,12 +325,26 @@ async fn cluster_down_after_a_killed_cluster_up_leaves_nothing() -> TestResult {
             TestResult::Ok(false)
         })
         .await;
+        let node_on_host = eventually(
+            Duration::from_secs(30),
+            "the node's traces on the host",
+            || async {
+                let status = core.cluster_status().await?;
+                Ok(status
+                    .leftovers
+                    .iter()
+                    .any(|left| left.starts_with(NODE_PREFIX))
+                    .then_some(()))
+            },
+        )
+        .await;
         up.start_kill()?;
         up.wait().await?;
         assert!(
             matches!(started, Ok(Ok(true))),
             "cluster up never started a node: {started:?}"
         );
+        node_on_host?;
 
         let status = core.cluster_status().await?;
         assert!(

@@ -7,6 +7,7 @@ mod isolation;
 mod logs;
 mod network;
 mod placement;
+mod registry;
 mod stack;
 mod swarm;
 mod tenants;

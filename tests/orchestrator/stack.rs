@@ -1,7 +1,10 @@
 //! Stacks on the suite's swarm: compose files in the shape of well-known multi-service apps deployed healthy with
 //! every service reaching its dependencies by name; the export read back with no diff and accepted by
 //! `docker stack deploy`; a failing third service undoing the whole stack; rollback to an earlier stack; errors
-//! pointing into the file with nothing created.
+//! pointing into the file with nothing created; secrets, configs and volumes inside the task; the CLI.
+//!
+//! The file is long because each case drives a whole stack life cycle against the engine, and they share the
+//! compose builders at the top.
 
 use std::process::Command;
 use std::time::Duration;
@@ -59,6 +62,27 @@ fn voting_app() -> String {
     .concat()
 }
 
+/// What `/fixture ARGS…` prints in a running task of the service; it must succeed.
+async fn run_in_task(
+    orchestrator: &Orchestrator,
+    service: &str,
+    args: &[&str],
+) -> TestResult<String> {
+    let status = orchestrator.service_status(service).await?;
+    let container = status
+        .tasks
+        .iter()
+        .find(|t| t.state == "running" && t.desired_state == "running")
+        .and_then(|t| t.container_id.clone())
+        .ok_or("no running task")?;
+    let command: Vec<&str> = std::iter::once("/fixture")
+        .chain(args.iter().copied())
+        .collect();
+    let (code, output) = exec(orchestrator.docker(), &container, &command).await?;
+    assert_eq!(code, 0, "{service}: {command:?}: {output}");
+    Ok(output)
+}
+
 /// The answer of `to`'s `/version` as seen from a running task of `from`.
 async fn version_seen(
     orchestrator: &Orchestrator,
@@ -67,21 +91,12 @@ async fn version_seen(
     to: &str,
 ) -> TestResult<String> {
     let name = swarmdeck_orchestrator::naming::service_name(org, from);
-    let status = orchestrator.service_status(&name).await?;
-    let container = status
-        .tasks
-        .iter()
-        .find(|t| t.state == "running")
-        .and_then(|t| t.container_id.clone())
-        .ok_or("no running task")?;
-    let (code, output) = exec(
-        orchestrator.docker(),
-        &container,
-        &["/fixture", "get", &format!("{to}:8080"), "/version"],
+    run_in_task(
+        orchestrator,
+        &name,
+        &["get", &format!("{to}:8080"), "/version"],
     )
-    .await?;
-    assert_eq!(code, 0, "{from} → {to}: {output}");
-    Ok(output)
+    .await
 }
 
 #[tokio::test]
@@ -336,6 +351,123 @@ async fn the_cli_deploys_a_file_with_its_env_files_previews_with_no_change_and_e
         assert_eq!(history[0]["outcome"], "succeeded");
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
+    })
+    .await
+}
+
+/// A file's content inside a running task of the service.
+async fn file_in_task(
+    orchestrator: &Orchestrator,
+    service: &str,
+    path: &str,
+) -> TestResult<String> {
+    run_in_task(orchestrator, service, &["cat", path]).await
+}
+
+#[tokio::test]
+async fn secrets_configs_and_volumes_reach_the_task_and_a_changed_secret_rolls_out_as_a_new_version(
+) -> TestResult {
+    with_orgs(&["stackfiles"], |orchestrator, orgs| async move {
+        let org = &orgs[0];
+        let dir = std::env::temp_dir().join(format!("swarmdeck-stack-files-{org}"));
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("token.txt"), "s3cret-1")?;
+        std::fs::write(dir.join("app.conf"), "mode=1")?;
+        let text = [
+            "services:\n".to_string(),
+            service(
+                "app",
+                "app",
+                None,
+                "    secrets: [token]\n    configs: [{source: app_conf, target: /etc/app.conf}]\n    volumes: [\"data:/data\"]\n",
+            ),
+            "volumes:\n  data: {}\nsecrets:\n  token: {file: token.txt}\nconfigs:\n  app_conf: {file: app.conf}\n".to_string(),
+        ]
+        .concat();
+        let mut files = request(org, &text);
+        files.source.base_dir = Some(dir.clone());
+        orchestrator.stack_deploy(&files, &run_options()).await?;
+        let app = swarmdeck_orchestrator::naming::service_name(org, "app");
+        assert_eq!(file_in_task(&orchestrator, &app, "/run/secrets/token").await?, "s3cret-1");
+        assert_eq!(file_in_task(&orchestrator, &app, "/etc/app.conf").await?, "mode=1");
+        let volume = orchestrator
+            .docker()
+            .inspect_volume(&swarmdeck_orchestrator::naming::volume_name(org, "data"))
+            .await?;
+        assert_eq!(volume.labels.get(swarmdeck_orchestrator::naming::label::ORG), Some(org));
+        let first = orchestrator.service_definition(&app).await?.container.files;
+
+        std::fs::write(dir.join("token.txt"), "s3cret-2")?;
+        let plan = orchestrator.stack_plan(&files).await?;
+        assert_eq!(plan.services[0].action, PlanAction::Update);
+        assert!(plan.services[0].changes.iter().any(|c| c.field == "container.files"), "{:?}", plan.services[0].changes);
+        orchestrator.stack_deploy(&files, &run_options()).await?;
+        assert_eq!(file_in_task(&orchestrator, &app, "/run/secrets/token").await?, "s3cret-2");
+        orchestrator.stack_rollback(org, None, &run_options()).await?;
+        assert_eq!(file_in_task(&orchestrator, &app, "/run/secrets/token").await?, "s3cret-1");
+        assert_eq!(orchestrator.service_definition(&app).await?.container.files, first);
+        let exported = orchestrator.stack_export(org).await?;
+        assert!(!exported.contains("s3cret"), "{exported}");
+        let again = orchestrator.stack_plan(&request(org, &exported)).await?;
+        assert!(again.is_empty(), "{:?}\n{exported}", again.services);
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    })
+    .await
+}
+
+/// Runs `docker stack deploy` of `compose` as stack `name`, the way users make stacks outside Swarmdeck.
+fn docker_stack_deploy(name: &str, compose: &str) -> TestResult {
+    let file = std::env::temp_dir().join(format!("swarmdeck-{name}.yml"));
+    std::fs::write(&file, compose)?;
+    let output = Command::new("docker")
+        .args(["stack", "deploy", "--detach=true", "-c"])
+        .arg(&file)
+        .arg(name)
+        .output()?;
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_stack_made_by_docker_is_listed_exported_and_adopted_onto_the_org_network_ports_included(
+) -> TestResult {
+    with_orgs(&["adopter"], |orchestrator, orgs| async move {
+        let org = &orgs[0];
+        let namespace = format!("{org}-outside");
+        let compose = "services:\n  api:\n    image: swarmdeck-fixture:v1\n    ports: [\"18081:8080\"]\n  \
+                       worker:\n    image: swarmdeck-fixture:v1\n    environment: {VERSION: worker}\n";
+        docker_stack_deploy(&namespace, compose)?;
+        let outcome = async {
+            let stacks = orchestrator.foreign_stacks().await?;
+            let found = stacks.iter().find(|s| s.namespace == namespace).ok_or("the stack is not listed")?;
+            assert_eq!(found.services, [format!("{namespace}_api"), format!("{namespace}_worker")]);
+            let exported = orchestrator.foreign_stack_export(&namespace).await?;
+            assert!(exported.contains("VERSION: worker") && exported.contains("published: 18081"), "{exported}");
+
+            let plan = orchestrator.adopt_plan(&namespace, org).await?;
+            assert!(plan.services.iter().all(|s| s.action == PlanAction::Create), "{:?}", plan.services);
+            orchestrator.adopt_stack(&namespace, org, &run_options()).await?;
+            let api = swarmdeck_orchestrator::naming::service_name(org, "api");
+            let spec = orchestrator.docker().inspect_service(&api, None).await?.spec.unwrap_or_default();
+            let ports = spec.endpoint_spec.and_then(|e| e.ports).unwrap_or_default();
+            assert_eq!(ports.first().and_then(|p| p.published_port), Some(18081), "the port came along");
+            let worker = orchestrator.service_definition(&swarmdeck_orchestrator::naming::service_name(org, "worker")).await?;
+            assert_eq!(worker.env.get("VERSION").map(String::as_str), Some("worker"));
+            assert!(
+                !orchestrator.foreign_stacks().await?.iter().any(|s| s.namespace == namespace),
+                "the originals are still there"
+            );
+            TestResult::Ok(())
+        }
+        .await;
+        let _ = Command::new("docker").args(["stack", "rm", &namespace]).output();
+        outcome
     })
     .await
 }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bollard::query_parameters::{
-    ListConfigsOptions, ListImagesOptions, ListNetworksOptions, ListServicesOptions,
-    RemoveImageOptions,
+    ListConfigsOptions, ListImagesOptions, ListNetworksOptions, ListSecretsOptions,
+    ListServicesOptions, ListVolumesOptions, RemoveImageOptions, RemoveVolumeOptions,
 };
 use bollard::Docker;
 
@@ -15,10 +15,70 @@ use swarmdeck_orchestrator::Orchestrator;
 
 use crate::{TestResult, FIXTURE_REPO, TEST_LABEL_VALUE};
 
-/// Removes everything of one organization: services, records, keep tags, network.
+/// Removes everything of one organization: services, records, keep tags, secrets, configs, network, volumes.
 pub async fn cleanup(orchestrator: &Orchestrator, org: &str) {
     remove_services_and_records(orchestrator, org).await;
     remove_org_networks(orchestrator.docker(), org).await;
+}
+
+/// Removes secrets, configs and volumes labelled with the filter (an organization's, or every test's).
+pub(crate) async fn remove_files_and_volumes(docker: &Docker, filter: &str) -> usize {
+    let filters = HashMap::from([("label".to_string(), vec![filter.to_string()])]);
+    let mut removed = 0;
+    let secrets = docker
+        .list_secrets(Some(ListSecretsOptions {
+            filters: Some(filters.clone()),
+        }))
+        .await
+        .unwrap_or_default();
+    for secret in secrets {
+        removed += usize::from(
+            docker
+                .delete_secret(secret.id.as_deref().unwrap_or_default())
+                .await
+                .is_ok(),
+        );
+    }
+    let configs = docker
+        .list_configs(Some(ListConfigsOptions {
+            filters: Some(filters.clone()),
+        }))
+        .await
+        .unwrap_or_default();
+    for config in configs {
+        removed += usize::from(
+            docker
+                .delete_config(config.id.as_deref().unwrap_or_default())
+                .await
+                .is_ok(),
+        );
+    }
+    // A volume stays in use until the containers of removed tasks are gone: a few seconds.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let volumes = docker
+            .list_volumes(Some(ListVolumesOptions {
+                filters: Some(filters.clone()),
+            }))
+            .await
+            .ok()
+            .and_then(|listed| listed.volumes)
+            .unwrap_or_default();
+        let mut remaining = 0;
+        for volume in volumes {
+            match docker
+                .remove_volume(&volume.name, None::<RemoveVolumeOptions>)
+                .await
+            {
+                Ok(()) => removed += 1,
+                Err(_) => remaining += 1,
+            }
+        }
+        if remaining == 0 || tokio::time::Instant::now() > deadline {
+            return removed;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 /// Removes an organization's services, records and keep tags, ignoring what is already gone.
@@ -62,6 +122,7 @@ pub(crate) async fn remove_services_and_records(orchestrator: &Orchestrator, org
         let _ = orchestrator.purge_history(&name).await;
     }
     let _ = orchestrator.purge_stack_history(org).await;
+    remove_files_and_volumes(docker, &format!("{}={org}", label::ORG)).await;
 }
 
 pub(crate) async fn remove_org_networks(docker: &Docker, org: &str) {
@@ -143,6 +204,7 @@ pub async fn sweep(docker: &Docker) -> TestResult<usize> {
         remove_org_networks(docker, org).await;
         removed += 1;
     }
+    removed += remove_files_and_volumes(docker, &test_label).await;
     for image in docker.list_images(None::<ListImagesOptions>).await? {
         for tag in image.repo_tags {
             if tag.starts_with(&format!("{FIXTURE_REPO}:swarmdeck-")) {

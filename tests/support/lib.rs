@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod proxy;
+pub mod registry;
 pub mod scratch;
 
 mod cleanup;

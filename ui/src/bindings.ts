@@ -94,6 +94,14 @@ export const commands = {
 	openComposeFile: () => typedError<ComposeFile | null, AppError>(__TAURI_INVOKE("open_compose_file")),
 	/**  Asks where to save the organization's compose file and writes it there; the path, or none when cancelled. */
 	saveStackExport: (orgId: string) => typedError<string | null, AppError>(__TAURI_INVOKE("save_stack_export", { orgId })),
+	/**  Stacks made by `docker stack deploy`, outside Swarmdeck. */
+	foreignStacks: () => typedError<ForeignStack[], AppError>(__TAURI_INVOKE("foreign_stacks")),
+	/**  A stack made outside Swarmdeck as a compose file. */
+	exportForeignStack: (stack: string) => typedError<string, AppError>(__TAURI_INVOKE("export_foreign_stack", { stack })),
+	/**  What adopting a stack made outside Swarmdeck into the organization would create; writes nothing. */
+	planAdoption: (stack: string, orgId: string) => typedError<StackPlan, AppError>(__TAURI_INVOKE("plan_adoption", { stack, orgId })),
+	/**  Takes a stack made outside Swarmdeck into the organization, streaming each service's progress. */
+	adoptStack: (stack: string, orgId: string, gate: HealthGate | null, progress: Channel<StackProgress>) => typedError<StackResult, AppError>(__TAURI_INVOKE("adopt_stack", { stack, orgId, gate, progress })),
 };
 
 /** Events */
@@ -442,6 +450,14 @@ export type FieldChange = {
 	before: string | null,
 	/**  What the file wants. */
 	after: string | null,
+};
+
+/**  A stack made by `docker stack deploy`, outside Swarmdeck. */
+export type ForeignStack = {
+	/**  Its name. */
+	namespace: string,
+	/**  Its services' names. */
+	services: string[],
 };
 
 /**

@@ -6,6 +6,7 @@
 mod args;
 mod error;
 mod output;
+mod registry;
 mod stack;
 
 use std::io::{IsTerminal, Write};
@@ -311,7 +312,9 @@ struct Removed {
 }
 
 async fn connect() -> Result<Orchestrator, CliError> {
-    Ok(Orchestrator::connect_local().await?)
+    Ok(Orchestrator::connect_local()
+        .await?
+        .with_registry_credentials(registry::docker_config_credentials()))
 }
 
 /// Runs a spec-writing call while a task prints its progress to stderr, and waits for the printer to drain

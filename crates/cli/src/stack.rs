@@ -38,12 +38,40 @@ pub async fn run(out: Output, core: Orchestrator, command: StackCommand) -> Resu
             .await?;
             out.emit(&result, |r| output::stack::result("rolled back", r))
         }
+        StackCommand::Foreign => {
+            let stacks = core.foreign_stacks().await?;
+            out.emit(&stacks, |s| output::stack::foreign(s))
+        }
+        StackCommand::Adopt {
+            stack,
+            org,
+            dry_run,
+            gate,
+        } => {
+            if dry_run {
+                let plan = core.adopt_plan(&stack, &org).await?;
+                return out.emit(&plan, output::stack::plan);
+            }
+            let result = with_stack_progress(out, gate.gate(), |options| async move {
+                core.adopt_stack(&stack, &org, &options).await
+            })
+            .await?;
+            out.emit(&result, |r| output::stack::result("adopted", r))
+        }
         StackCommand::History { org } => {
             let history = core.stack_history(&org).await?;
             out.emit(&history, |h| output::stack::history(h))
         }
-        StackCommand::Export { org } => {
-            let text = core.stack_export(&org).await?;
+        StackCommand::Export { org, stack } => {
+            let text = match (org, stack) {
+                (_, Some(stack)) => core.foreign_stack_export(&stack).await?,
+                (Some(org), None) => core.stack_export(&org).await?,
+                (None, None) => {
+                    return Err(CliError::Usage(
+                        "name an organization or --stack".to_string(),
+                    ))
+                }
+            };
             // The file itself is the result: `stack export acme > compose.yml` must need no unwrapping.
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(text.as_bytes())?;

@@ -151,6 +151,17 @@ pub enum Error {
         attempts: u32,
     },
 
+    /// A registry refused to give an image without a (valid) login.
+    #[error("registry {registry} refused {image}: {reason}; add a login for {registry} to the connection profile (or `docker login {registry}` for the CLI)")]
+    RegistryAuth {
+        /// The registry's host.
+        registry: String,
+        /// The image asked for.
+        image: String,
+        /// The registry's answer.
+        reason: String,
+    },
+
     /// A service of a stack deployment failed, and the stack's other services were put back as they were.
     #[error(
         "stack deployment {stack_id} of {org_id} was rolled back: {service} failed: {reason}{}",

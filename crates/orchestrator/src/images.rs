@@ -18,6 +18,11 @@ impl Orchestrator {
         requested: &str,
         deployment_id: &str,
     ) -> Result<ResolvedImage> {
+        // A reference to a registry is pulled again on every deployment: the tag may have moved, and the new
+        // digest is what gets pinned. Local names are only pulled when absent.
+        if crate::registry::registry_of(requested).is_some() && !requested.contains('@') {
+            self.pull(requested).await?;
+        }
         let inspect = match self
             .docker
             .inspect_image(requested)
@@ -93,15 +98,36 @@ impl Orchestrator {
             from_image: Some(reference.to_string()),
             ..Default::default()
         };
+        let credentials = self.registry_credentials_for(reference);
         self.docker
-            .create_image(Some(options), None, None)
+            .create_image(Some(options), None, credentials)
             .try_collect::<Vec<_>>()
             .await
             .map(drop)
-            .map_err(|error| Error::ImageUnavailable {
-                image: reference.to_string(),
-                reason: format!("not on this engine, and pulling it failed: {error}"),
+            .map_err(|error| {
+                let reason = error.to_string();
+                match crate::registry::registry_of(reference) {
+                    Some(registry) if crate::registry::is_auth_failure(&reason) => {
+                        Error::RegistryAuth {
+                            registry: registry.to_string(),
+                            image: reference.to_string(),
+                            reason,
+                        }
+                    }
+                    _ => Error::ImageUnavailable {
+                        image: reference.to_string(),
+                        reason: format!("not on this engine, and pulling it failed: {reason}"),
+                    },
+                }
             })
+    }
+
+    /// The login for the registry a reference names, if one is known.
+    pub(crate) fn registry_credentials_for(
+        &self,
+        reference: &str,
+    ) -> Option<bollard::auth::DockerCredentials> {
+        crate::registry::credentials_for(&self.registry_credentials, reference)
     }
 
     /// Drops our tag of a deployment that fell out of the history; the image goes when nothing else holds it.

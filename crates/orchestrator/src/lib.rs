@@ -12,6 +12,7 @@ pub mod compose;
 mod connection;
 mod desired;
 mod error;
+mod files;
 mod gate;
 mod history;
 mod images;
@@ -24,6 +25,7 @@ mod network;
 mod node;
 mod ownership;
 pub mod placement;
+pub mod registry;
 pub mod retry;
 mod service;
 pub mod spec;
@@ -44,6 +46,7 @@ pub use connection::{
     Change, ChangeStream, Connected, Endpoint, DISCONNECT_NOTICED_WITHIN, LIVENESS_EVERY,
 };
 pub use error::{Error, Result};
+pub use files::FileContent;
 pub use gate::{Progress, ProgressSender, RunOptions};
 pub use history::HISTORY_LIMIT;
 pub use images::repository_of;
@@ -64,6 +67,7 @@ pub use topology::{NodeInfo, OrgTopology, ServiceNode, Topology};
 pub struct Orchestrator {
     docker: Docker,
     extra_labels: BTreeMap<String, String>,
+    registry_credentials: std::sync::Arc<Vec<registry::RegistryCredential>>,
 }
 
 impl Orchestrator {
@@ -72,6 +76,7 @@ impl Orchestrator {
         Orchestrator {
             docker,
             extra_labels: BTreeMap::new(),
+            registry_credentials: Default::default(),
         }
     }
 
@@ -84,6 +89,16 @@ impl Orchestrator {
     /// Adds labels to every object this orchestrator creates (tests mark their resources this way).
     pub fn with_labels(mut self, labels: impl IntoIterator<Item = (String, String)>) -> Self {
         self.extra_labels.extend(labels);
+        self
+    }
+
+    /// Logins for private registries, used for every pull and sent with every service create and update so
+    /// that each node can pull the image.
+    pub fn with_registry_credentials(
+        mut self,
+        credentials: impl IntoIterator<Item = registry::RegistryCredential>,
+    ) -> Self {
+        self.registry_credentials = std::sync::Arc::new(credentials.into_iter().collect());
         self
     }
 

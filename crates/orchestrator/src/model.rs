@@ -12,7 +12,8 @@ mod container;
 mod placement;
 mod record;
 pub use container::{
-    ContainerSetup, PortProtocol, PublishMode, PublishedPort, RestartCondition, RestartPolicy,
+    ContainerSetup, FileKind, FileMount, Mount, MountKind, PortProtocol, PublishMode,
+    PublishedPort, RestartCondition, RestartPolicy,
 };
 pub use placement::{Placement, PlacementUpdate};
 pub use record::{DeploymentRecord, Outcome, Trigger};

@@ -31,6 +31,8 @@ pub mod label {
     /// The container health check as JSON: bollard reads specs back without it (it expects `HealthCheck`, the
     /// engine sends `Healthcheck`), so writes of an inspected spec restore it from here.
     pub const HEALTH_CHECK: &str = "io.swarmdeck.health-check";
+    /// On a secret or config holding a file of an organization: its name in the organization.
+    pub const FILE_NAME: &str = "io.swarmdeck.file.name";
     /// Marks a swarm config as a stack deployment record; value: the organization.
     pub const STACK_ORG: &str = "io.swarmdeck.stack.org";
     /// Marks a swarm config as a deployment record; value: the service name.
@@ -113,6 +115,33 @@ pub fn keep_tag_suffix(deployment_id: &str) -> String {
 /// The deployment id a request asked for, or a new one.
 pub fn deployment_id_or_new(requested: Option<&str>) -> String {
     requested.map_or_else(new_deployment_id, str::to_string)
+}
+
+/// The engine's name of an organization's volume: organizations never share one.
+pub fn volume_name(org_id: &str, name: &str) -> String {
+    service_name(org_id, name)
+}
+
+/// The organization's volume an engine volume name stands for, when it is one of this organization's.
+pub fn volume_of(org_id: &str, engine_name: &str) -> Option<String> {
+    engine_name
+        .strip_prefix(&service_name(org_id, ""))
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+}
+
+/// The swarm secret or config holding one version of an organization's file: content-addressed, so a new content
+/// is a new object and the old version stays for what still names it.
+pub fn file_object_name(org_id: &str, name: &str, version: &str) -> String {
+    format!("{}-{version}", service_name(org_id, name))
+}
+
+/// The organization's file name and version an object name stands for.
+pub fn file_object_of(org_id: &str, object_name: &str) -> Option<(String, String)> {
+    let (name, version) = volume_of(org_id, object_name)?
+        .rsplit_once('-')
+        .map(|(n, v)| (n.to_string(), v.to_string()))?;
+    (!name.is_empty() && !version.is_empty()).then_some((name, version))
 }
 
 /// The swarm config holding a stack deployment's record.

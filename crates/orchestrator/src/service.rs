@@ -260,15 +260,19 @@ impl Orchestrator {
                 }
                 self.pin_image(&record.image).await?;
                 let mut new_spec = spec::service_spec(&definition, &deployment_id, &network.id);
+                self.identify_files(&mut new_spec, &definition.org_id)
+                    .await?;
                 // A service made under the earlier naming keeps its name: swarm cannot rename a service.
                 new_spec.name = Some(service_name.clone());
                 if let Some(labels) = new_spec.labels.as_mut() {
                     labels.extend(self.extra_labels.clone());
                 }
+                spec::label_volumes(&mut new_spec, &self.extra_labels);
                 match &located {
                     None => {
                         options.phase(format!("creating service {service_name}"));
-                        let created = self.docker.create_service(new_spec, None).await?;
+                        let credentials = self.registry_credentials_for(&definition.image);
+                        let created = self.docker.create_service(new_spec, credentials).await?;
                         Ok(created.id.unwrap_or_default())
                     }
                     Some((_, service)) => {
@@ -471,9 +475,13 @@ impl Orchestrator {
             rollback: rollback.map(str::to_string),
             ..Default::default()
         };
+        // Every write carries the login for its image's registry, so a node that must pull (a reschedule, a
+        // scale) can.
+        let credentials =
+            spec::image_of(&spec).and_then(|image| self.registry_credentials_for(&image));
         let response = self
             .docker
-            .update_service(service_id, spec, options, None)
+            .update_service(service_id, spec, options, credentials)
             .await?;
         for warning in response.warnings.unwrap_or_default() {
             warn!(%service_id, %warning, "engine warning");

@@ -140,3 +140,60 @@ fn file_error(path: &Path, error: std::io::Error) -> AppError {
         engine_status: None,
     }
 }
+
+/// Stacks made by `docker stack deploy`, outside Swarmdeck.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn foreign_stacks(state: State<'_, AppState>) -> CommandResult<Vec<dto::ForeignStack>> {
+    let core = state.engine.orchestrator().await?;
+    Ok(core
+        .foreign_stacks()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// A stack made outside Swarmdeck as a compose file.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn export_foreign_stack(
+    state: State<'_, AppState>,
+    stack: String,
+) -> CommandResult<String> {
+    let core = state.engine.orchestrator().await?;
+    Ok(core.foreign_stack_export(&stack).await?)
+}
+
+/// What adopting a stack made outside Swarmdeck into the organization would create; writes nothing.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn plan_adoption(
+    state: State<'_, AppState>,
+    stack: String,
+    org_id: String,
+) -> CommandResult<dto::StackPlan> {
+    let core = state.engine.orchestrator().await?;
+    Ok(core.adopt_plan(&stack, &org_id).await?.into())
+}
+
+/// Takes a stack made outside Swarmdeck into the organization, streaming each service's progress.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state, progress), err(Debug))]
+pub async fn adopt_stack(
+    state: State<'_, AppState>,
+    stack: String,
+    org_id: String,
+    gate: Option<dto::HealthGate>,
+    progress: Channel<dto::StackProgress>,
+) -> CommandResult<dto::StackResult> {
+    let core = state.engine.orchestrator().await?;
+    streaming::with_stack_progress(progress, gate, |options| async move {
+        core.adopt_stack(&stack, &org_id, &options).await
+    })
+    .await
+}

@@ -347,3 +347,21 @@ pub struct ComposeFile {
     /// Its text.
     pub text: String,
 }
+
+/// A stack made by `docker stack deploy`, outside Swarmdeck.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct ForeignStack {
+    /// Its name.
+    pub namespace: String,
+    /// Its services' names.
+    pub services: Vec<String>,
+}
+
+impl From<stack_core::ForeignStack> for ForeignStack {
+    fn from(value: stack_core::ForeignStack) -> Self {
+        ForeignStack {
+            namespace: value.namespace,
+            services: value.services,
+        }
+    }
+}

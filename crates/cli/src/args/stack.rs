@@ -26,11 +26,31 @@ pub enum StackCommand {
         /// Organization id.
         org: String,
     },
-    /// Print the organization's services as a compose file (`docker stack deploy` reads it; so does `stack
-    /// deploy`).
+    /// Print the organization's services — or a stack made by `docker stack deploy` (`--stack`) — as a compose
+    /// file (`docker stack deploy` reads it; so does `stack deploy`).
     Export {
         /// Organization id.
+        #[arg(required_unless_present = "stack", conflicts_with = "stack")]
+        org: Option<String>,
+        /// A stack made outside Swarmdeck, by its name.
+        #[arg(long, value_name = "NAME")]
+        stack: Option<String>,
+    },
+    /// Stacks made outside Swarmdeck (`docker stack deploy`), which `stack adopt` can take into an organization.
+    Foreign,
+    /// Take a stack made by `docker stack deploy` into an organization: its services recreated on the
+    /// organization's network as one stack deployment (each through its health gate), then the originals removed.
+    Adopt {
+        /// The stack's name.
+        stack: String,
+        /// The organization that takes it.
+        #[arg(long)]
         org: String,
+        /// Show what would be created and stop.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        gate: GateArgs,
     },
 }
 

@@ -1,8 +1,8 @@
 //! Stacks, for people: the preview, the result, the history and progress lines.
 
 use swarmdeck_orchestrator::stack::{
-    PlanAction, PlannedService, ServiceRunState, StackOutcome, StackPlan, StackProgress,
-    StackRecord, StackResult, StackTrigger,
+    ForeignStack, PlanAction, PlannedService, ServiceRunState, StackOutcome, StackPlan,
+    StackProgress, StackRecord, StackResult, StackTrigger,
 };
 
 fn sign(action: PlanAction) -> &'static str {
@@ -96,6 +96,22 @@ pub fn history(history: &[StackRecord]) -> String {
         if let Some(reason) = &record.reason {
             text.push_str(&format!("{:<28} {reason}\n", ""));
         }
+    }
+    text
+}
+
+/// Stacks made outside Swarmdeck.
+pub fn foreign(stacks: &[ForeignStack]) -> String {
+    if stacks.is_empty() {
+        return "no stacks made outside Swarmdeck\n".to_string();
+    }
+    let mut text = format!("{:<24} SERVICES\n", "STACK");
+    for stack in stacks {
+        text.push_str(&format!(
+            "{:<24} {}\n",
+            stack.namespace,
+            stack.services.join(" ")
+        ));
     }
     text
 }

@@ -5,7 +5,10 @@ use std::borrow::Cow;
 use saphyr::{Mapping, Scalar, Yaml, YamlEmitter};
 
 use super::values::duration_text;
-use crate::model::{EndpointMode, FailureAction, ServiceDefinition, UpdateOrder, UpdatePolicy};
+use crate::model::{
+    EndpointMode, FailureAction, FileKind, MountKind, ServiceDefinition, UpdateOrder, UpdatePolicy,
+};
+use crate::naming;
 
 /// Swarmdeck's disk size has no compose key; an extension key carries it (compose ignores `x-` keys).
 pub const DISK_KEY: &str = "x-swarmdeck-disk-gb";
@@ -13,11 +16,51 @@ pub const DISK_KEY: &str = "x-swarmdeck-disk-gb";
 /// The compose file of these services, each under its slug.
 pub fn export(definitions: &[ServiceDefinition]) -> String {
     let mut services = Mapping::new();
+    let mut volumes = Mapping::new();
+    let mut files: [Mapping<'static>; 2] = [Mapping::new(), Mapping::new()];
     for definition in definitions {
         services.insert(text(&definition.slug), service(definition));
+        let setup = &definition.container;
+        for mount in setup.mounts.iter().filter(|m| m.kind == MountKind::Volume) {
+            volumes.insert(text(&mount.source), Yaml::Mapping(Mapping::new()));
+        }
+        for file in &setup.files {
+            // Exported by reference: the content stays in the swarm, where `docker stack deploy` finds it too.
+            let mut external = Mapping::new();
+            put(
+                &mut external,
+                "external",
+                Yaml::Value(Scalar::Boolean(true)),
+            );
+            put(
+                &mut external,
+                "name",
+                text(&naming::file_object_name(
+                    &definition.org_id,
+                    &file.name,
+                    &file.version,
+                )),
+            );
+            let slot = match file.kind {
+                FileKind::Secret => &mut files[0],
+                FileKind::Config => &mut files[1],
+            };
+            slot.entry(text(&file.name))
+                .or_insert(Yaml::Mapping(external));
+        }
     }
     let mut root = Mapping::new();
     root.insert(text("services"), Yaml::Mapping(services));
+    let [secrets, configs] = files;
+    for (key, entries) in [
+        ("volumes", volumes),
+        ("secrets", secrets),
+        ("configs", configs),
+    ] {
+        if !entries.is_empty() {
+            root.insert(text(key), Yaml::Mapping(entries));
+        }
+    }
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = YamlEmitter::new(&mut out).dump(&Yaml::Mapping(root));
@@ -80,6 +123,37 @@ fn service(definition: &ServiceDefinition) -> Yaml<'static> {
             })
             .collect();
         put(&mut service, "ports", Yaml::Sequence(ports));
+    }
+    if !setup.mounts.is_empty() {
+        let mounts = setup
+            .mounts
+            .iter()
+            .map(|m| {
+                escaped(&format!(
+                    "{}:{}{}",
+                    m.source,
+                    m.target,
+                    if m.read_only { ":ro" } else { "" }
+                ))
+            })
+            .collect();
+        put(&mut service, "volumes", Yaml::Sequence(mounts));
+    }
+    for (kind, key) in [(FileKind::Secret, "secrets"), (FileKind::Config, "configs")] {
+        let entries: Vec<Yaml<'static>> = setup
+            .files
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| {
+                let mut entry = Mapping::new();
+                put(&mut entry, "source", text(&f.name));
+                put(&mut entry, "target", escaped(&f.target));
+                Yaml::Mapping(entry)
+            })
+            .collect();
+        if !entries.is_empty() {
+            put(&mut service, key, Yaml::Sequence(entries));
+        }
     }
     if definition.resources.disk_gb != crate::model::Resources::default().disk_gb {
         put(

@@ -10,11 +10,13 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::ServiceDefinition;
+use crate::model::{FileKind, ServiceDefinition};
 
 mod deploy;
+mod env;
 mod export;
 mod interpolate;
+mod resources;
 mod service;
 #[cfg(test)]
 mod tests;
@@ -76,6 +78,8 @@ pub struct ComposeService {
 pub struct ComposeStack {
     /// Dependencies first; otherwise in the file's order.
     pub services: Vec<ComposeService>,
+    /// The secrets and configs the file reads from files, each at the version of its content.
+    pub files: Vec<crate::files::FileContent>,
 }
 
 /// Reads a compose file into the definitions it asks for in `org_id`.
@@ -87,22 +91,14 @@ pub fn read(source: &ComposeSource, org_id: &str) -> Result<ComposeStack> {
         variables: &variables,
     };
     let root = yaml::load(&source.file_name, &source.text)?;
-    let mut services = Vec::new();
-    let mut services_seen = false;
-    for (key, key_node, value) in reader.mapping(&root, "the file")? {
+    let base_dir = source.base_dir.as_deref();
+    let entries = reader.mapping(&root, "the file")?;
+    // Services name what the top level declares, wherever in the file it stands.
+    let mut declared = resources::Declarations::default();
+    let mut services_node = None;
+    for (key, key_node, value) in &entries {
         match key.as_str() {
-            "services" => {
-                services_seen = true;
-                for (_, name_node, body) in reader.mapping(value, "services")? {
-                    services.push(service::read(
-                        &reader,
-                        org_id,
-                        name_node,
-                        body,
-                        source.base_dir.as_deref(),
-                    )?);
-                }
-            }
+            "services" => services_node = Some(*value),
             // Obsolete in the Compose Specification and ignored by `docker stack deploy` too.
             "version" => {}
             "networks" => {
@@ -116,11 +112,9 @@ pub fn read(source: &ComposeSource, org_id: &str) -> Result<ComposeStack> {
                     }
                 }
             }
-            "volumes" | "secrets" | "configs" => {
-                return Err(
-                    reader.error(key_node, format!("top-level `{key}` is not supported yet"))
-                )
-            }
+            "volumes" => declared.read_volumes(&reader, value)?,
+            "secrets" => declared.read_files(&reader, value, FileKind::Secret, org_id, base_dir)?,
+            "configs" => declared.read_files(&reader, value, FileKind::Config, org_id, base_dir)?,
             "name" => {
                 return Err(reader.error(
                     key_node,
@@ -136,11 +130,21 @@ pub fn read(source: &ComposeSource, org_id: &str) -> Result<ComposeStack> {
             }
         }
     }
+    let services_seen = services_node.is_some();
+    let mut services = Vec::new();
+    if let Some(node) = services_node {
+        for (_, name_node, body) in reader.mapping(node, "services")? {
+            services.push(service::read(
+                &reader, org_id, name_node, body, base_dir, &declared,
+            )?);
+        }
+    }
     if !services_seen || services.is_empty() {
         return Err(reader.error(&root, "the file defines no `services`"));
     }
     Ok(ComposeStack {
         services: in_dependency_order(&source.file_name, services)?,
+        files: declared.contents,
     })
 }
 

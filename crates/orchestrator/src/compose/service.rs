@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::deploy;
-use super::values::{self, duration, port_number, port_spec, protocol_of, split_image};
+use super::resources::Declarations;
+use super::values::{duration, port_number, port_spec, protocol_of, split_image};
 use super::yaml::{Node, Reader};
+use super::{deploy, env};
 use super::{ComposeService, Position};
 use crate::error::{Error, Result};
 use crate::model::{
-    ContainerSetup, DeployRequest, EndpointMode, HealthCheck, Placement, PublishMode,
+    ContainerSetup, DeployRequest, EndpointMode, FileKind, HealthCheck, Placement, PublishMode,
     PublishedPort, Resources,
 };
 use crate::validate;
@@ -27,7 +28,6 @@ pub(super) fn unsupported(key: &str) -> String {
         "labels" => {
             "service `labels` (container labels) are not supported; use `deploy.labels`".to_string()
         }
-        "volumes" | "secrets" | "configs" => format!("`{key}` is not supported yet"),
         other => format!("`{other}` is not supported by Swarmdeck"),
     }
 }
@@ -59,6 +59,7 @@ pub fn read(
     name_node: &Node<'_>,
     body: &Node<'_>,
     base_dir: Option<&Path>,
+    declared: &Declarations,
 ) -> Result<ComposeService> {
     let slug = reader.text(name_node, "a service name")?;
     validate::slug(org_id, &slug).map_err(|e| reader.error(name_node, rule_of(e)))?;
@@ -99,11 +100,11 @@ pub fn read(
                 origins.note("entrypoint", value);
             }
             "environment" => {
-                request.env.extend(environment(reader, value)?);
+                request.env.extend(env::environment(reader, value)?);
                 origins.note("env", value);
             }
             "env_file" => {
-                env_from_files.extend(env_files(reader, value, base_dir)?);
+                env_from_files.extend(env::env_files(reader, value, base_dir)?);
                 origins.note("env", value);
             }
             "healthcheck" => {
@@ -119,6 +120,24 @@ pub fn read(
                 origins.note("internal_port", value);
             }
             "depends_on" => depends_on = dependencies(reader, value)?,
+            "volumes" => {
+                setup.mounts = declared.mounts(reader, value, base_dir)?;
+                origins.note("volumes", value);
+            }
+            "secrets" => {
+                setup.files.retain(|f| f.kind != FileKind::Secret);
+                setup
+                    .files
+                    .extend(declared.file_mounts(reader, value, FileKind::Secret)?);
+                origins.note("secrets", value);
+            }
+            "configs" => {
+                setup.files.retain(|f| f.kind != FileKind::Config);
+                setup
+                    .files
+                    .extend(declared.file_mounts(reader, value, FileKind::Config)?);
+                origins.note("configs", value);
+            }
             "deploy" => deploy::read(reader, value, &mut request, &mut setup, &mut origins)?,
             "networks" => networks(reader, value, org_id)?,
             key if key.starts_with("x-") => {}
@@ -173,61 +192,6 @@ fn words(reader: &Reader<'_>, node: &Node<'_>, what: &str) -> Result<Vec<String>
             shell_words::split(&text).map_err(|e| reader.error(node, format!("{what}: {e}")))
         }
     }
-}
-
-fn environment(reader: &Reader<'_>, node: &Node<'_>) -> Result<BTreeMap<String, String>> {
-    let mut env = BTreeMap::new();
-    // A name without a value takes the variable from the environment compose runs in, if set.
-    let mut put = |name: String, value: Option<String>| {
-        if let Some(value) = value.or_else(|| reader.variables.get(&name).cloned()) {
-            env.insert(name, value);
-        }
-    };
-    match reader.sequence(node, "environment") {
-        Ok(items) => {
-            for item in items {
-                let text = reader.text(item, "environment")?;
-                match text.split_once('=') {
-                    Some((name, value)) => put(name.to_string(), Some(value.to_string())),
-                    None => put(text, None),
-                }
-            }
-        }
-        Err(_) => {
-            for (name, _, value) in reader.mapping(node, "environment")? {
-                let value = reader.optional_text(value, &format!("environment.{name}"))?;
-                put(name, value);
-            }
-        }
-    }
-    Ok(env)
-}
-
-fn env_files(
-    reader: &Reader<'_>,
-    node: &Node<'_>,
-    base_dir: Option<&Path>,
-) -> Result<BTreeMap<String, String>> {
-    let mut env = BTreeMap::new();
-    for path in reader.text_or_list(node, "env_file")? {
-        let Some(base_dir) = base_dir else {
-            return Err(reader.error(
-                node,
-                format!("env_file {path}: pasted text has no folder to read it from; open the compose file instead"),
-            ));
-        };
-        let full = base_dir.join(&path);
-        let text = std::fs::read_to_string(&full)
-            .map_err(|e| reader.error(node, format!("env_file {}: {e}", full.display())))?;
-        let variables = values::env_file(&text).map_err(|(line, message)| {
-            reader.error(
-                node,
-                format!("env_file {} line {line}: {message}", full.display()),
-            )
-        })?;
-        env.extend(variables);
-    }
-    Ok(env)
 }
 
 fn health_check(reader: &Reader<'_>, node: &Node<'_>) -> Result<Option<HealthCheck>> {

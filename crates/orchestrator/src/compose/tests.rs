@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::model::{PublishMode, RestartCondition, UpdateOrder};
+use crate::model::{MountKind, PublishMode, RestartCondition, UpdateOrder};
 
 const VOTING: &str = r#"
 version: "3.8"
@@ -208,5 +208,73 @@ fn variables_come_from_the_env_file_and_the_environment_wins() {
     };
     assert_eq!(line, 4);
     assert!(message.contains("pasted text"), "{message}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn volumes_secrets_and_configs_are_read_versioned_and_exported_by_reference() {
+    let dir = std::env::temp_dir().join(format!("swarmdeck-compose-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("db_password.txt"), "hunter2").expect("secret file");
+    std::fs::write(dir.join("app.conf"), "mode=fast\n").expect("config file");
+    let text = "services:\n  db:\n    image: a:b\n    volumes: [\"data:/var/lib/db\", \"./static:/static:ro\", {type: bind, source: /srv/x, target: /x}]\n    secrets: [db_password]\n    configs: [{source: app_conf, target: /etc/app.conf}]\nvolumes:\n  data: {}\nsecrets:\n  db_password: {file: ./db_password.txt}\nconfigs:\n  app_conf: {file: app.conf}\n";
+    let mut source = source(text);
+    source.base_dir = Some(dir.clone());
+    let stack = read(&source, "acme").expect("read");
+    let db = &stack.services[0].definition;
+    let mounts: Vec<(MountKind, &str, &str, bool)> = db
+        .container
+        .mounts
+        .iter()
+        .map(|m| (m.kind, m.source.as_str(), m.target.as_str(), m.read_only))
+        .collect();
+    let static_dir = dir.join("static").display().to_string();
+    assert_eq!(
+        mounts,
+        [
+            (MountKind::Volume, "data", "/var/lib/db", false),
+            (MountKind::Bind, static_dir.as_str(), "/static", true),
+            (MountKind::Bind, "/srv/x", "/x", false),
+        ]
+    );
+    let targets: Vec<&str> = db
+        .container
+        .files
+        .iter()
+        .map(|f| f.target.as_str())
+        .collect();
+    assert_eq!(targets, ["/run/secrets/db_password", "/etc/app.conf"]);
+    assert_eq!(stack.files.len(), 2);
+    assert_eq!(stack.files[0].data, b"hunter2");
+    assert_eq!(db.container.files[0].version, stack.files[0].version);
+
+    let exported = export(std::slice::from_ref(db));
+    assert!(!exported.contains("hunter2"), "{exported}");
+    let again = read_ok(&exported);
+    assert_eq!(
+        again.services[0].definition, *db,
+        "exported file:\n{exported}"
+    );
+    assert!(
+        again.files.is_empty(),
+        "an export names the swarm's versions; it carries no content"
+    );
+
+    let mut pasted = source.clone();
+    pasted.base_dir = None;
+    match read(&pasted, "acme") {
+        Err(Error::Compose { message, .. }) => {
+            assert!(message.contains("pasted text"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let (line, _, message) = error_at("services:\n  a:\n    image: a:b\n    secrets: [nope]\n");
+    assert_eq!(line, 4);
+    assert!(message.contains("not declared"), "{message}");
+    let (_, _, message) = error_at("services:\n  a:\n    image: a:b\nsecrets:\n  s: {external: true, name: org-globex-s-0123456789ab}\n");
+    assert!(
+        message.contains("not one of this organization's"),
+        "{message}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

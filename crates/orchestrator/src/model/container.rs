@@ -29,12 +29,76 @@ pub struct ContainerSetup {
     /// How the swarm rolls an update back; derived from the update policy when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_policy: Option<UpdatePolicy>,
+    /// Volumes and host folders mounted into each task.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<Mount>,
+    /// Secrets and configs the swarm writes into each task as files, each at a version of its content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileMount>,
 }
 
 impl ContainerSetup {
     /// Whether nothing beyond the deploy form is set.
     pub fn is_default(&self) -> bool {
         *self == ContainerSetup::default()
+    }
+}
+
+/// A volume of the organization, or a folder of the host, mounted into each task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    /// Volume or bind.
+    pub kind: MountKind,
+    /// The volume's name in the organization (the engine's is `org-{org}-{name}`), or an absolute host path.
+    pub source: String,
+    /// Absolute path inside the task.
+    pub target: String,
+    /// Mounted read-only.
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// What a mount's source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    /// A named volume of the organization, created by the engine on each node that runs a task.
+    Volume,
+    /// A folder or file of the node's own filesystem.
+    Bind,
+}
+
+/// A secret or config written into each task as a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMount {
+    /// Secret or config.
+    pub kind: FileKind,
+    /// Its name in the organization.
+    pub name: String,
+    /// The version of its content: the first 12 hex digits of its SHA-256, so a record names exactly the content
+    /// a deployment ran with.
+    pub version: String,
+    /// Absolute path of the file inside the task.
+    pub target: String,
+}
+
+/// Which kind of swarm object carries a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    /// Encrypted at rest in the swarm; mounted on a tmpfs.
+    Secret,
+    /// Plain.
+    Config,
+}
+
+impl FileKind {
+    /// The compose and engine spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secret",
+            FileKind::Config => "config",
+        }
     }
 }
 

@@ -5,18 +5,25 @@ use std::time::Duration;
 
 use bollard::models::{
     EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum,
-    ServiceSpec, TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
+    Mount as EngineMount, MountType, MountVolumeOptions, ServiceSpec, TaskSpecContainerSpecConfigs,
+    TaskSpecContainerSpecFile, TaskSpecContainerSpecFile1, TaskSpecContainerSpecSecrets,
+    TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
 };
 
 use super::{nanos, RESTART_DELAY, RESTART_MAX_ATTEMPTS, RESTART_WINDOW};
 use crate::model::{
-    ContainerSetup, PortProtocol, PublishMode, PublishedPort, RestartCondition, RestartPolicy,
-    UpdatePolicy,
+    ContainerSetup, FileKind, FileMount, Mount, MountKind, PortProtocol, PublishMode,
+    PublishedPort, RestartCondition, RestartPolicy, UpdatePolicy,
 };
-use crate::naming::label;
+use crate::naming::{self, label, MANAGED_BY};
 
-/// Writes the process, ports, user labels, restart policy and rollback policy label of a setup into a spec.
-pub(super) fn write_setup(spec: &mut ServiceSpec, setup: &ContainerSetup) {
+/// Files the swarm writes into a task are readable by its user whatever uid it runs as, and by nobody else's.
+const FILE_MODE: u32 = 0o444;
+
+/// Writes the process, ports, mounts, files, user labels, restart policy and rollback policy label of a setup
+/// into a spec. Secrets and configs are named, not yet identified: [`crate::Orchestrator`] fills in their ids
+/// before the spec is sent.
+pub(super) fn write_setup(spec: &mut ServiceSpec, setup: &ContainerSetup, org_id: &str) {
     if let Some(container) = spec
         .task_template
         .as_mut()
@@ -24,6 +31,42 @@ pub(super) fn write_setup(spec: &mut ServiceSpec, setup: &ContainerSetup) {
     {
         container.command = setup.entrypoint.clone();
         container.args = setup.command.clone();
+        container.mounts = (!setup.mounts.is_empty()).then(|| {
+            setup
+                .mounts
+                .iter()
+                .map(|m| engine_mount(m, org_id))
+                .collect()
+        });
+        let file = |f: &FileMount| naming::file_object_name(org_id, &f.name, &f.version);
+        let of_kind = |kind| setup.files.iter().filter(move |f| f.kind == kind);
+        let secrets: Vec<_> = of_kind(FileKind::Secret)
+            .map(|f| TaskSpecContainerSpecSecrets {
+                file: Some(TaskSpecContainerSpecFile {
+                    name: Some(f.target.clone()),
+                    uid: Some("0".to_string()),
+                    gid: Some("0".to_string()),
+                    mode: Some(FILE_MODE),
+                }),
+                secret_id: None,
+                secret_name: Some(file(f)),
+            })
+            .collect();
+        let configs: Vec<_> = of_kind(FileKind::Config)
+            .map(|f| TaskSpecContainerSpecConfigs {
+                file: Some(TaskSpecContainerSpecFile1 {
+                    name: Some(f.target.clone()),
+                    uid: Some("0".to_string()),
+                    gid: Some("0".to_string()),
+                    mode: Some(FILE_MODE),
+                }),
+                runtime: None,
+                config_id: None,
+                config_name: Some(file(f)),
+            })
+            .collect();
+        container.secrets = (!secrets.is_empty()).then_some(secrets);
+        container.configs = (!configs.is_empty()).then_some(configs);
     }
     if let Some(task) = spec.task_template.as_mut() {
         task.restart_policy = Some(engine_restart_policy(setup.restart_policy.as_ref()));
@@ -51,7 +94,39 @@ pub(super) fn setup_of(spec: &ServiceSpec) -> ContainerSetup {
         .and_then(|t| t.restart_policy.as_ref())
         .map(restart_policy_of)
         .filter(|policy| *policy != default_restart_policy());
+    let org_id = spec
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(label::ORG))
+        .cloned()
+        .unwrap_or_default();
+    let files = container
+        .map(|c| {
+            let secrets = c.secrets.iter().flatten().filter_map(|s| {
+                file_mount_of(
+                    FileKind::Secret,
+                    &org_id,
+                    s.secret_name.as_deref()?,
+                    s.file.as_ref()?.name.as_deref()?,
+                )
+            });
+            let configs = c.configs.iter().flatten().filter_map(|s| {
+                file_mount_of(
+                    FileKind::Config,
+                    &org_id,
+                    s.config_name.as_deref()?,
+                    s.file.as_ref()?.name.as_deref()?,
+                )
+            });
+            secrets.chain(configs).collect()
+        })
+        .unwrap_or_default();
     ContainerSetup {
+        mounts: container
+            .and_then(|c| c.mounts.as_ref())
+            .map(|mounts| mounts.iter().filter_map(|m| mount_of(m, &org_id)).collect())
+            .unwrap_or_default(),
+        files,
         entrypoint: container.and_then(|c| c.command.clone()),
         command: container.and_then(|c| c.args.clone()),
         published_ports: spec
@@ -69,6 +144,24 @@ pub(super) fn setup_of(spec: &ServiceSpec) -> ContainerSetup {
             .collect(),
         restart_policy,
         rollback_policy: recorded_rollback_policy(spec),
+    }
+}
+
+/// Adds labels to the volumes a spec's mounts create (the engine creates them on first use, with these).
+pub fn label_volumes(spec: &mut ServiceSpec, extra: &std::collections::BTreeMap<String, String>) {
+    let mounts = spec
+        .task_template
+        .as_mut()
+        .and_then(|t| t.container_spec.as_mut())
+        .and_then(|c| c.mounts.as_mut());
+    for mount in mounts.into_iter().flatten() {
+        if let Some(labels) = mount
+            .volume_options
+            .as_mut()
+            .and_then(|o| o.labels.as_mut())
+        {
+            labels.extend(extra.clone());
+        }
     }
 }
 
@@ -117,6 +210,64 @@ fn restart_policy_of(policy: &TaskSpecRestartPolicy) -> RestartPolicy {
             .and_then(|n| u32::try_from(n).ok()),
         window: policy.window.filter(|n| *n > 0).map(nanos_to_duration),
     }
+}
+
+fn engine_mount(mount: &Mount, org_id: &str) -> EngineMount {
+    match mount.kind {
+        MountKind::Volume => EngineMount {
+            target: Some(mount.target.clone()),
+            source: Some(naming::volume_name(org_id, &mount.source)),
+            typ: Some(MountType::VOLUME),
+            read_only: Some(mount.read_only),
+            // The engine creates the volume on first use on each node, with these labels: whose it is.
+            volume_options: Some(MountVolumeOptions {
+                labels: Some(
+                    [
+                        (label::MANAGED_BY.to_string(), MANAGED_BY.to_string()),
+                        (label::ORG.to_string(), org_id.to_string()),
+                    ]
+                    .into(),
+                ),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        MountKind::Bind => EngineMount {
+            target: Some(mount.target.clone()),
+            source: Some(mount.source.clone()),
+            typ: Some(MountType::BIND),
+            read_only: Some(mount.read_only),
+            ..Default::default()
+        },
+    }
+}
+
+fn mount_of(mount: &EngineMount, org_id: &str) -> Option<Mount> {
+    let source = mount.source.clone()?;
+    let (kind, source) = match mount.typ? {
+        MountType::VOLUME => (
+            MountKind::Volume,
+            naming::volume_of(org_id, &source).unwrap_or(source),
+        ),
+        MountType::BIND => (MountKind::Bind, source),
+        _ => return None,
+    };
+    Some(Mount {
+        kind,
+        source,
+        target: mount.target.clone()?,
+        read_only: mount.read_only.unwrap_or(false),
+    })
+}
+
+fn file_mount_of(kind: FileKind, org_id: &str, object: &str, target: &str) -> Option<FileMount> {
+    let (name, version) = naming::file_object_of(org_id, object)?;
+    Some(FileMount {
+        kind,
+        name,
+        version,
+        target: target.to_string(),
+    })
 }
 
 fn engine_port(port: &PublishedPort) -> EndpointPortConfig {

@@ -22,7 +22,7 @@ use crate::model::{
 use crate::naming::{label, MANAGED_BY};
 
 mod container;
-pub use container::{default_restart_policy, recorded_rollback_policy};
+pub use container::{default_restart_policy, label_volumes, recorded_rollback_policy};
 
 /// First wait before the swarm restarts a failed task.
 pub const RESTART_DELAY: Duration = Duration::from_secs(5);
@@ -124,7 +124,7 @@ pub fn service_spec(
         }),
         ..Default::default()
     };
-    container::write_setup(&mut spec, &definition.container);
+    container::write_setup(&mut spec, &definition.container, &definition.org_id);
     apply_policy(&mut spec, &definition.update_policy);
     spec
 }
@@ -342,7 +342,8 @@ mod tests {
 
     use super::*;
     use crate::model::{
-        ContainerSetup, PortProtocol, PublishMode, PublishedPort, RestartCondition, RestartPolicy,
+        ContainerSetup, FileKind, FileMount, Mount, MountKind, PortProtocol, PublishMode,
+        PublishedPort, RestartCondition, RestartPolicy,
     };
 
     fn definition() -> ServiceDefinition {
@@ -484,9 +485,53 @@ mod tests {
                 order: UpdateOrder::StopFirst,
                 ..UpdatePolicy::default()
             }),
+            mounts: vec![
+                Mount {
+                    kind: MountKind::Volume,
+                    source: "data".into(),
+                    target: "/var/lib/data".into(),
+                    read_only: false,
+                },
+                Mount {
+                    kind: MountKind::Bind,
+                    source: "/srv/static".into(),
+                    target: "/static".into(),
+                    read_only: true,
+                },
+            ],
+            files: vec![
+                FileMount {
+                    kind: FileKind::Secret,
+                    name: "db_password".into(),
+                    version: "0123456789ab".into(),
+                    target: "/run/secrets/db_password".into(),
+                },
+                FileMount {
+                    kind: FileKind::Config,
+                    name: "nginx.conf".into(),
+                    version: "ba9876543210".into(),
+                    target: "/etc/nginx.conf".into(),
+                },
+            ],
         };
         let mut spec = service_spec(&original, "d1", "net1");
         assert_eq!(definition_from_spec(&spec), Some(original.clone()));
+        let container = spec
+            .task_template
+            .as_ref()
+            .and_then(|t| t.container_spec.as_ref())
+            .expect("container");
+        let mounts = container.mounts.as_ref().expect("mounts");
+        assert_eq!(
+            mounts[0].source.as_deref(),
+            Some("org-acme-data"),
+            "volumes are the organization's"
+        );
+        let secrets = container.secrets.as_ref().expect("secrets");
+        assert_eq!(
+            secrets[0].secret_name.as_deref(),
+            Some("org-acme-db_password-0123456789ab")
+        );
         let rollback = spec.rollback_config.clone();
         assert_eq!(rollback.as_ref().and_then(|r| r.parallelism), Some(3));
         apply_policy(&mut spec, &UpdatePolicy::default());

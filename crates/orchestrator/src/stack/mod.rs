@@ -9,16 +9,19 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::compose::{self, ComposeSource};
 use crate::error::{Error, Result};
+use crate::files::FileContent;
 use crate::gate::Progress;
 use crate::model::{HealthGate, ServiceDefinition};
 use crate::naming::{label, MANAGED_BY};
 use crate::status::current_definition;
 use crate::{ownership, spec, Orchestrator};
 
+mod adopt;
 mod plan;
 mod record;
 mod run;
 
+pub use adopt::{ForeignStack, STACK_NAMESPACE};
 pub use plan::{field_changes, FieldChange, PlanAction, PlannedService, MASKED};
 use plan::{Live, Step, Wanted};
 pub use record::{StackEntry, StackOutcome, StackRecord, StackTrigger, STACK_HISTORY_LIMIT};
@@ -144,7 +147,7 @@ impl Orchestrator {
     /// What deploying the compose file would do; reads the engine, writes nothing.
     #[tracing::instrument(skip_all, fields(org = %request.org_id), err(Debug))]
     pub async fn stack_plan(&self, request: &StackRequest) -> Result<StackPlan> {
-        let steps = self.compose_steps(request).await?;
+        let (steps, _) = self.compose_steps(request).await?;
         Ok(StackPlan {
             org_id: request.org_id.clone(),
             services: steps.into_iter().map(|s| s.planned).collect(),
@@ -160,11 +163,11 @@ impl Orchestrator {
         options: &StackRunOptions,
     ) -> Result<StackResult> {
         crate::validate::health_gate(&options.gate)?;
-        let steps = self.compose_steps(request).await?;
+        let (steps, files) = self.compose_steps(request).await?;
         let trigger = StackTrigger::Deploy {
             file: request.source.file_name.clone(),
         };
-        self.run_stack(&request.org_id, steps, trigger, options)
+        self.run_stack(&request.org_id, steps, &files, trigger, options)
             .await
     }
 
@@ -215,7 +218,8 @@ impl Orchestrator {
             "rolling the stack of {org_id} back to {}",
             target.stack_id
         ));
-        self.run_stack(org_id, steps, trigger, options).await
+        // The files a rollback names exist already: versions are never overwritten, only added.
+        self.run_stack(org_id, steps, &[], trigger, options).await
     }
 
     /// The organization's services as a compose file that reads back to exactly what runs.
@@ -232,7 +236,7 @@ impl Orchestrator {
         Ok(compose::export(&definitions))
     }
 
-    async fn compose_steps(&self, request: &StackRequest) -> Result<Vec<Step>> {
+    async fn compose_steps(&self, request: &StackRequest) -> Result<(Vec<Step>, Vec<FileContent>)> {
         let stack = compose::read(&request.source, &request.org_id)?;
         let wanted = stack
             .services
@@ -247,7 +251,7 @@ impl Orchestrator {
             })
             .collect();
         let live = self.live_services(&request.org_id).await?;
-        Ok(plan::steps(wanted, live, |_| request.prune))
+        Ok((plan::steps(wanted, live, |_| request.prune), stack.files))
     }
 
     /// The organization's running services, each only once its labels prove it is this organization's.

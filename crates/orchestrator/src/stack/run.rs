@@ -9,6 +9,7 @@ use super::record::{StackEntry, StackOutcome, StackRecord, StackTrigger};
 use super::{stack_lease, ServiceRunState, StackProgress, StackResult, StackRunOptions};
 use crate::desired::Change;
 use crate::error::{Error, Result};
+use crate::files::FileContent;
 use crate::gate::RunOptions;
 use crate::model::{DeployOutcome, ServiceDefinition, Trigger};
 use crate::{naming, Orchestrator};
@@ -36,6 +37,7 @@ impl Orchestrator {
         &self,
         org_id: &str,
         steps: Vec<Step>,
+        files: &[FileContent],
         trigger: StackTrigger,
         options: &StackRunOptions,
     ) -> Result<StackResult> {
@@ -47,6 +49,10 @@ impl Orchestrator {
                 self.check_definition_capacity(desired, step.current.is_some())
                     .await?;
             }
+        }
+        if !files.is_empty() {
+            options.say("creating the secrets and configs the services name");
+            self.ensure_files(org_id, files).await?;
         }
         let entries: Vec<StackEntry> = steps
             .iter()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::update_policy_rules;
 use crate::error::{Error, Result};
-use crate::model::{ContainerSetup, EndpointMode, FailureAction, PublishMode};
+use crate::model::{ContainerSetup, EndpointMode, FailureAction, MountKind, PublishMode};
 use crate::naming::label;
 
 /// The longest wait a restart policy may set between restarts.
@@ -57,6 +57,37 @@ pub fn container_setup(setup: &ContainerSetup, endpoint_mode: EndpointMode) -> R
             ));
         }
     }
+    let mut targets = HashSet::new();
+    for mount in &setup.mounts {
+        absolute_path("volumes", &mount.target)?;
+        match mount.kind {
+            MountKind::Volume => object_name("volumes", &mount.source)?,
+            MountKind::Bind => absolute_path("volumes", &mount.source)?,
+        }
+        if !targets.insert(mount.target.as_str()) {
+            return Err(Error::invalid(
+                "volumes",
+                format!("{} is mounted twice", mount.target),
+            ));
+        }
+    }
+    for file in &setup.files {
+        let field = format!("{}s", file.kind.as_str());
+        object_name(&field, &file.name)?;
+        absolute_path(&field, &file.target)?;
+        if file.version.len() != 12 || !file.version.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid(
+                field,
+                format!("version of {} must be 12 hex digits", file.name),
+            ));
+        }
+        if !targets.insert(file.target.as_str()) {
+            return Err(Error::invalid(
+                field,
+                format!("{} is mounted twice", file.target),
+            ));
+        }
+    }
     if let Some(policy) = &setup.restart_policy {
         if policy.delay > MAX_RESTART_DELAY {
             return Err(Error::invalid(
@@ -81,6 +112,35 @@ pub fn container_setup(setup: &ContainerSetup, endpoint_mode: EndpointMode) -> R
         }
     }
     Ok(())
+}
+
+/// Names of volumes, secrets and configs: what the engine accepts in every one of them.
+pub fn object_name(field: &str, name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("name {name:?} must be 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit"),
+        ))
+    }
+}
+
+fn absolute_path(field: &str, path: &str) -> Result<()> {
+    if path.starts_with('/') && !path.split('/').any(|part| part == "..") {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{path:?} must be an absolute path without '..'"),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod names;
 mod placement;
 mod policy;
 
-pub use container::{container_setup, MAX_RESTART_DELAY};
+pub use container::{container_setup, object_name, MAX_RESTART_DELAY};
 pub use fields::{
     env, replicas, resources, CPU_CORES, DISK_GB, MAX_ENV_TOTAL_BYTES, MAX_ENV_VALUE_BYTES,
     MAX_REPLICAS, MEMORY_MB,

@@ -15,6 +15,7 @@ export interface ErrorDescription {
 const CODE_TITLES: Record<string, string> = {
   capacity: "Not enough capacity",
   unplaceable: "Cannot be placed",
+  registry_auth: "The registry wants a login",
 };
 
 export function describeError(error: AppError): ErrorDescription {
