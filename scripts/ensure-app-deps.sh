@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'app-deps: %s\n' "$*" >&2; }
 
-PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
+PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libdbus-1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
     pkg-config build-essential file xvfb xauth webkit2gtk-driver)
 
 missing=()

@@ -51,4 +51,6 @@ pub const COMMANDS: &[&str] = &[
     "export_foreign_stack",
     "plan_adoption",
     "adopt_stack",
+    "add_registry_login",
+    "remove_registry_login",
 ];

@@ -12,6 +12,7 @@ use tracing::{info, warn};
 
 use crate::error::{redact_socket, AppError, CommandResult};
 use crate::events::{ChangeKind, ClusterChanged, ConnectionChanged, ConnectionState};
+use crate::registry_logins::RegistryLogins;
 use crate::settings::ConnectionProfile;
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -28,24 +29,28 @@ pub struct Engine {
     retry: Notify,
     /// Drops the current connection for another profile.
     profile_changed: Notify,
+    /// Passwords of the profiles' registry logins.
+    logins: Arc<RegistryLogins>,
 }
 
 impl Engine {
     /// A disconnected engine that will use `profile` once the watcher starts.
-    pub fn new(profile: ConnectionProfile) -> Arc<Self> {
+    pub fn new(profile: ConnectionProfile, logins: Arc<RegistryLogins>) -> Arc<Self> {
         Arc::new(Engine {
             orchestrator: RwLock::new(None),
             state: RwLock::new(ConnectionState::Connecting),
             profile: RwLock::new(profile),
             retry: Notify::new(),
             profile_changed: Notify::new(),
+            logins,
         })
     }
 
-    /// The current connection, or why there is none.
+    /// The current connection, with the profile's registry logins as they are now, or why there is none.
     pub async fn orchestrator(&self) -> CommandResult<Orchestrator> {
         if let Some(orchestrator) = self.orchestrator.read().await.clone() {
-            return Ok(orchestrator);
+            let credentials = self.logins.credentials(&*self.profile.read().await);
+            return Ok(orchestrator.with_registry_credentials(credentials));
         }
         let message = match &*self.state.read().await {
             ConnectionState::Disconnected { reason, .. } => reason.clone(),
@@ -62,11 +67,13 @@ impl Engine {
     /// Switches to another connection profile and reconnects now; the profile in use again changes nothing.
     pub async fn use_profile(&self, profile: ConnectionProfile) {
         let mut current = self.profile.write().await;
-        // Saving a theme must not drop a working connection: only a different engine is worth reconnecting.
-        if *current == profile {
+        // Saving a theme or a registry login must not drop a working connection: only a different engine is
+        // worth reconnecting.
+        let same_engine = current.name == profile.name && current.kind == profile.kind;
+        *current = profile;
+        if same_engine {
             return;
         }
-        *current = profile;
         drop(current);
         self.profile_changed.notify_one();
         self.retry.notify_waiters();
@@ -204,7 +211,7 @@ mod tests {
     /// to skip the next backoff; only a different profile drops it.
     #[tokio::test]
     async fn retry_while_connected_keeps_the_connection() {
-        let engine = Engine::new(ConnectionProfile::local());
+        let engine = Engine::new(ConnectionProfile::local(), Default::default());
         engine.retry_now();
         let dropped =
             tokio::time::timeout(Duration::from_millis(50), engine.profile_changed.notified());

@@ -10,6 +10,7 @@ pub mod dto;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod registry_logins;
 pub mod settings;
 mod streaming;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub isolation: Mutex<Option<CancellationToken>>,
     /// What happened to an unreadable settings file at start.
     pub settings_notice: Mutex<Option<String>>,
+    /// Passwords of registry logins.
+    pub logins: Arc<registry_logins::RegistryLogins>,
     next_follow: AtomicU32,
 }
 
@@ -104,6 +107,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::stacks::export_foreign_stack,
             commands::stacks::plan_adoption,
             commands::stacks::adopt_stack,
+            commands::settings::add_registry_login,
+            commands::settings::remove_registry_login,
         ])
         .events(collect_events![
             events::ClusterChanged,
@@ -153,9 +158,11 @@ pub fn run() {
             let profile = commands::settings::load(app.handle())
                 .map(|s| s.active())
                 .unwrap_or_else(|_| settings::ConnectionProfile::local());
-            let engine = Engine::new(profile);
+            let logins = Arc::new(registry_logins::RegistryLogins::default());
+            let engine = Engine::new(profile, logins.clone());
             engine.spawn_watcher(app.handle().clone());
             app.manage(AppState {
+                logins,
                 engine,
                 follows: Mutex::new(HashMap::new()),
                 isolation: Mutex::new(None),

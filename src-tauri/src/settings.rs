@@ -35,6 +35,15 @@ pub enum ProfileKind {
     },
 }
 
+/// A login to a private registry; its password is in the OS keyring, never here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct RegistryLogin {
+    /// The registry as image references name it: `registry.example.com`, `localhost:5000`.
+    pub server: String,
+    /// User name.
+    pub username: String,
+}
+
 /// A named way to reach an engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct ConnectionProfile {
@@ -42,6 +51,9 @@ pub struct ConnectionProfile {
     pub name: String,
     /// How to connect.
     pub kind: ProfileKind,
+    /// Logins sent to private registries with every pull, create and update.
+    #[serde(default)]
+    pub registries: Vec<RegistryLogin>,
 }
 
 impl ConnectionProfile {
@@ -50,6 +62,7 @@ impl ConnectionProfile {
         ConnectionProfile {
             name: "local".to_string(),
             kind: ProfileKind::Local,
+            registries: Vec::new(),
         }
     }
 
@@ -274,6 +287,7 @@ mod tests {
                 cert_path: "/nonexistent/cert.pem".into(),
                 key_path: "/nonexistent/key.pem".into(),
             },
+            registries: Vec::new(),
         });
         assert_eq!(
             settings.validate().err().map(|(field, _)| field),
@@ -289,6 +303,7 @@ mod tests {
             kind: ProfileKind::Host {
                 url: "ftp://x".into(),
             },
+            registries: Vec::new(),
         });
         assert_eq!(
             settings.validate().err().map(|(field, _)| field),

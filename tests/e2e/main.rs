@@ -3,6 +3,7 @@
 
 mod cluster;
 mod panel;
+mod registry;
 mod restart;
 mod stacks;
 mod views;

@@ -4,9 +4,8 @@
 
 use std::process::Command;
 
-use bollard::query_parameters::RemoveImageOptions;
 use swarmdeck_orchestrator::{DeployRequest, Error};
-use swarmdeck_tests::registry::Registry;
+use swarmdeck_tests::registry::{forget, Registry};
 use swarmdeck_tests::{cli_binary, fast_run, with_orgs, TestResult};
 
 use crate::fixture_request;
@@ -26,11 +25,7 @@ async fn a_private_image_deploys_with_its_login_is_refused_without_and_a_moved_t
         let org = &orgs[0];
         let docker = orchestrator.docker().clone();
         let reference = registry
-            .push(&docker, "swarmdeck-fixture:v1", "team/app", "stable")
-            .await?;
-        // Gone from the engine: only the registry has it now.
-        docker
-            .remove_image(&reference, None::<RemoveImageOptions>, None)
+            .push_away(&docker, "swarmdeck-fixture:v1", "team/app", "stable")
             .await?;
 
         match orchestrator
@@ -118,6 +113,8 @@ async fn a_private_image_deploys_with_its_login_is_refused_without_and_a_moved_t
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
+        // The pushed tag names a fixture image; it goes with the registry.
+        let _ = forget(&docker, &reference).await;
         drop(registry);
         Ok(())
     })

@@ -109,6 +109,34 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Pushes a local image as `{address}/{name}:{tag}` and removes that tag from the engine: only the registry
+    /// has it then, so a deploy must pull it.
+    pub async fn push_away(
+        &self,
+        docker: &Docker,
+        local: &str,
+        name: &str,
+        tag: &str,
+    ) -> TestResult<String> {
+        let reference = self.push(docker, local, name, tag).await?;
+        forget(docker, &reference).await?;
+        Ok(reference)
+    }
+}
+
+/// Removes an image tag from the engine (the image stays while other tags name it).
+pub async fn forget(docker: &Docker, reference: &str) -> TestResult {
+    docker
+        .remove_image(
+            reference,
+            None::<bollard::query_parameters::RemoveImageOptions>,
+            None,
+        )
+        .await?;
+    Ok(())
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -102,6 +102,13 @@ export const commands = {
 	planAdoption: (stack: string, orgId: string) => typedError<StackPlan, AppError>(__TAURI_INVOKE("plan_adoption", { stack, orgId })),
 	/**  Takes a stack made outside Swarmdeck into the organization, streaming each service's progress. */
 	adoptStack: (stack: string, orgId: string, gate: HealthGate | null, progress: Channel<StackProgress>) => typedError<StackResult, AppError>(__TAURI_INVOKE("adopt_stack", { stack, orgId, gate, progress })),
+	/**
+	 *  Adds (or replaces) a profile's login to a private registry: the password goes to the OS keyring, or stays in
+	 *  memory until the app quits where there is none; the settings file only learns the server and user name.
+	 */
+	addRegistryLogin: (profile: string, login: RegistryLoginInput) => typedError<PasswordStorage, AppError>(__TAURI_INVOKE("add_registry_login", { profile, login })),
+	/**  Removes a profile's login to a registry, its password included. */
+	removeRegistryLogin: (profile: string, server: string) => typedError<null, AppError>(__TAURI_INVOKE("remove_registry_login", { profile, server })),
 };
 
 /** Events */
@@ -317,6 +324,8 @@ export type ConnectionProfile = {
 	name: string,
 	/**  How to connect. */
 	kind: ProfileKind,
+	/**  Logins sent to private registries with every pull, create and update. */
+	registries?: RegistryLogin[],
 };
 
 /**  The engine connection as the UI should show it. */
@@ -764,6 +773,15 @@ export type Outcome =
 /**  The client writing it stopped before it finished. */
 "interrupted";
 
+/**  Where a password was put. */
+export type PasswordStorage = 
+/**  In the OS keyring, for good. */
+{ kind: "keyring" } | 
+/**  In memory until the app quits: no keyring answered. */
+{ kind: "session"; 
+/**  Why the keyring could not take it. */
+reason: string };
+
 /**  Where a service's tasks may run. */
 export type Placement = {
 	/**  Rules every chosen node meets, in the engine's syntax. */
@@ -903,6 +921,24 @@ new: boolean } |
 { kind: "update"; 
 /**  The new status. */
 status: UpdateStatus };
+
+/**  A login to a private registry; its password is in the OS keyring, never here. */
+export type RegistryLogin = {
+	/**  The registry as image references name it: `registry.example.com`, `localhost:5000`. */
+	server: string,
+	/**  User name. */
+	username: string,
+};
+
+/**  A registry login as the user types it. */
+export type RegistryLoginInput = {
+	/**  `registry.example.com` or `localhost:5000`, as image references name it. */
+	server: string,
+	/**  User name. */
+	username: string,
+	/**  Password or token; never stored in the settings file. */
+	password: string,
+};
 
 /**  The image a deployment ran, pinned so it can be restored exactly. */
 export type ResolvedImage = {

@@ -42,10 +42,12 @@ impl Orchestrator {
         })?;
         let repository = repository_of(requested);
         let digests = inspect.repo_digests.unwrap_or_default();
+        // Only a digest of the repository asked for names where this image comes from: the same image pushed to
+        // another registry carries that registry's digest too, and a node told to pull it from there may not reach
+        // it (or it may be gone).
         let digest_ref = digests
             .iter()
             .find(|digest| digest.split('@').next() == Some(repository))
-            .or_else(|| digests.first())
             .cloned();
         Ok(ResolvedImage {
             requested: requested.to_string(),

@@ -3,9 +3,11 @@
 use tauri::{AppHandle, State};
 use tauri_plugin_store::StoreExt;
 
+use crate::dto::RegistryLoginInput;
 use crate::dto::SettingsView;
 use crate::error::{AppError, CommandResult};
-use crate::settings::{Settings, STORE_FILE, STORE_KEY};
+use crate::registry_logins::PasswordStorage;
+use crate::settings::{ConnectionProfile, RegistryLogin, Settings, STORE_FILE, STORE_KEY};
 use crate::AppState;
 
 /// The settings in use.
@@ -30,6 +32,11 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> CommandResult<()> {
+    save(&app, &state, settings).await
+}
+
+/// Checks, stores and applies settings: the engine follows the active profile.
+async fn save(app: &AppHandle, state: &AppState, settings: Settings) -> CommandResult<()> {
     settings
         .validate()
         .map_err(|(field, rule)| AppError::Invalid { field, rule })?;
@@ -60,4 +67,61 @@ fn other(code: &str, message: String) -> AppError {
         message,
         engine_status: None,
     }
+}
+
+/// Adds (or replaces) a profile's login to a private registry: the password goes to the OS keyring, or stays in
+/// memory until the app quits where there is none; the settings file only learns the server and user name.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app, state, login), fields(server = %login.server), err(Debug))]
+pub async fn add_registry_login(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    profile: String,
+    login: RegistryLoginInput,
+) -> CommandResult<PasswordStorage> {
+    let login = login.validated()?;
+    let mut settings = load(&app)?;
+    let stored = find_profile(&mut settings, &profile)?;
+    stored.registries.retain(|r| r.server != login.server);
+    stored.registries.push(RegistryLogin {
+        server: login.server.clone(),
+        username: login.username.clone(),
+    });
+    let storage = state.logins.store(&profile, &login.server, &login.password);
+    save(&app, &state, settings).await?;
+    Ok(storage)
+}
+
+/// Removes a profile's login to a registry, its password included.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub async fn remove_registry_login(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    profile: String,
+    server: String,
+) -> CommandResult<()> {
+    let mut settings = load(&app)?;
+    find_profile(&mut settings, &profile)?
+        .registries
+        .retain(|r| r.server != server);
+    state.logins.forget(&profile, &server);
+    save(&app, &state, settings).await
+}
+
+fn find_profile<'a>(
+    settings: &'a mut Settings,
+    name: &str,
+) -> CommandResult<&'a mut ConnectionProfile> {
+    settings
+        .profiles
+        .iter_mut()
+        .find(|p| p.name == name)
+        .ok_or_else(|| AppError::NotFound {
+            kind: "profile".to_string(),
+            name: name.to_string(),
+            message: format!("profile {name} not found"),
+        })
 }

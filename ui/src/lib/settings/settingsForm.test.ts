@@ -5,11 +5,12 @@ import { describeRow, formToSettings, isDirty, kindInputs, newRow, settingsField
 
 const stored: Settings = {
   profiles: [
-    { name: "local", kind: { kind: "local" } },
-    { name: "lab", kind: { kind: "host", url: "tcp://lab:2375" } },
+    { name: "local", kind: { kind: "local" }, registries: [] },
+    { name: "lab", kind: { kind: "host", url: "tcp://lab:2375" }, registries: [{ server: "registry.lab:5000", username: "ci" }] },
     {
       name: "prod",
       kind: { kind: "tls", url: "tcp://prod:2376", ca_path: "/certs/ca.pem", cert_path: "/certs/cert.pem", key_path: "/certs/key.pem" },
+      registries: [],
     },
   ],
   active_profile: "lab",

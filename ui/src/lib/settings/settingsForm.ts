@@ -3,7 +3,7 @@
  * belong to. No validation here: the rules are the backend's, and its errors are shown next to the field.
  */
 
-import type { AppError, ConnectionProfile, Preferences, ProfileKind, Settings } from "../../bindings";
+import type { AppError, ConnectionProfile, Preferences, ProfileKind, RegistryLogin, Settings } from "../../bindings";
 
 export type KindName = ProfileKind["kind"];
 
@@ -26,6 +26,8 @@ export interface ProfileRow {
   ca_path: string;
   cert_path: string;
   key_path: string;
+  /** Registry logins, kept as they are: the Registry logins card changes them, not this form. */
+  registries: RegistryLogin[];
 }
 
 /** The inputs of a profile row that can carry an error. */
@@ -56,13 +58,22 @@ export function kindInputs(kind: KindName): readonly ProfileInput[] {
 }
 
 export function profileToRow(profile: ConnectionProfile, id: number): ProfileRow {
-  const row: ProfileRow = { id, name: profile.name, kind: profile.kind.kind, url: "", ca_path: "", cert_path: "", key_path: "" };
+  const row: ProfileRow = {
+    id,
+    name: profile.name,
+    kind: profile.kind.kind,
+    url: "",
+    ca_path: "",
+    cert_path: "",
+    key_path: "",
+    registries: profile.registries ?? [],
+  };
   return { ...row, ...profile.kind };
 }
 
 /** A new, empty profile; a URL kind, since the local engine needs no second profile. */
 export function newRow(id: number): ProfileRow {
-  return { id, name: "", kind: "host", url: "", ca_path: "", cert_path: "", key_path: "" };
+  return { id, name: "", kind: "host", url: "", ca_path: "", cert_path: "", key_path: "", registries: [] };
 }
 
 export function rowToKind(row: ProfileRow): ProfileKind {
@@ -85,7 +96,7 @@ export function settingsToForm(settings: Settings, firstId: number): SettingsFor
 }
 
 export function formToSettings(form: SettingsForm): Settings {
-  const profiles = form.profiles.map((row) => ({ name: row.name.trim(), kind: rowToKind(row) }));
+  const profiles = form.profiles.map((row) => ({ name: row.name.trim(), kind: rowToKind(row), registries: row.registries }));
   const activeIndex = form.profiles.findIndex((row) => row.id === form.activeId);
   return {
     profiles,
