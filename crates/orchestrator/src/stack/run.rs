@@ -1,6 +1,10 @@
-//! Running a stack deployment: write each service in order through its gate, and on a failure put back every
-//! service the deployment touched, newest first.
+//! Running a stack deployment: each dependency depth's services written together through their gates, and on a
+//! failure every service the deployment touched put back, newest first.
+//!
+//! The file is long because the run and its undo are one sequence: what the undo puts back is exactly what the
+//! run recorded as done or failed, so the two stay side by side.
 
+use futures_util::future::join_all;
 use tokio::sync::mpsc::unbounded_channel;
 use tracing::{info, warn};
 
@@ -13,6 +17,25 @@ use crate::files::FileContent;
 use crate::gate::RunOptions;
 use crate::model::{DeployOutcome, ServiceDefinition, Trigger};
 use crate::{naming, Orchestrator};
+
+/// Each step's dependency depth: 0 without dependencies in the plan, else one more than its deepest dependency.
+/// Steps come dependencies first, so one pass sees every dependency before its dependents.
+fn depths(steps: &[Step]) -> Vec<usize> {
+    let mut depths: Vec<usize> = Vec::with_capacity(steps.len());
+    for step in steps {
+        let depth = step
+            .planned
+            .depends_on
+            .iter()
+            .filter_map(|dependency| steps.iter().position(|s| s.planned.slug == *dependency))
+            .filter_map(|at| depths.get(at))
+            .map(|d| d + 1)
+            .max()
+            .unwrap_or(0);
+        depths.push(depth);
+    }
+    depths
+}
 
 /// Where "roll back the stack" lands: the newest successful stack deployment older than the one that runs now.
 /// A rollback stands where the deployment it restored stood, so pressing again goes one further back.
@@ -50,6 +73,10 @@ impl Orchestrator {
                     .await?;
             }
         }
+        // Made once here: the services of one depth are written at the same time.
+        if steps.iter().any(|s| s.planned.action.writes()) {
+            self.ensure_org_network(org_id).await?;
+        }
         if !files.is_empty() {
             options.say("creating the secrets and configs the services name");
             self.ensure_files(org_id, files).await?;
@@ -84,50 +111,60 @@ impl Orchestrator {
         options.send(StackProgress::Planned {
             services: steps.iter().map(|s| s.planned.clone()).collect(),
         });
+        // Services of one dependency depth deploy together; the next depth starts once all of them are healthy.
+        let depths = depths(&steps);
         let mut done = Vec::new();
-        let mut failure = None;
-        for (index, step) in steps.iter().enumerate() {
-            let slug = step.planned.slug.clone();
-            match (
-                step.planned.action,
-                &step.desired,
-                &record.services[index].deployment_id,
-            ) {
-                (PlanAction::Create | PlanAction::Update, Some(desired), Some(deployment_id)) => {
-                    let result = self
-                        .deploy_one(
-                            &slug,
-                            desired,
-                            deployment_id.clone(),
-                            Trigger::Deploy,
-                            options,
-                        )
-                        .await;
-                    match result {
-                        Ok(_) => {
-                            options.send(StackProgress::ServiceDone {
-                                slug,
-                                state: ServiceRunState::Deployed,
-                            });
-                            done.push(index);
-                        }
-                        Err(error) => {
-                            failure = Some((index, error));
-                            break;
-                        }
-                    }
-                }
-                (PlanAction::Unchanged, _, _) => options.send(StackProgress::ServiceDone {
-                    slug,
+        let mut failures = Vec::new();
+        for depth in 0..=depths.iter().copied().max().unwrap_or(0) {
+            let depths = &depths;
+            let at_depth = || (0..steps.len()).filter(move |&i| depths[i] == depth);
+            for index in at_depth().filter(|&i| steps[i].planned.action == PlanAction::Unchanged) {
+                options.send(StackProgress::ServiceDone {
+                    slug: steps[index].planned.slug.clone(),
                     state: ServiceRunState::Unchanged,
-                }),
-                _ => {}
+                });
             }
-        }
-        if let Some((failed, error)) = failure {
-            return Err(self
-                .roll_back_stack(&record, &steps, failed, error, &done, options)
-                .await);
+            let writes: Vec<(usize, &ServiceDefinition, &String)> = at_depth()
+                .filter_map(|i| {
+                    match (
+                        steps[i].planned.action.writes(),
+                        &steps[i].desired,
+                        &record.services[i].deployment_id,
+                    ) {
+                        (true, Some(desired), Some(deployment_id)) => {
+                            Some((i, desired, deployment_id))
+                        }
+                        _ => None,
+                    }
+                })
+                .collect();
+            let results = join_all(writes.iter().map(|(i, desired, deployment_id)| {
+                self.deploy_one(
+                    &steps[*i].planned.slug,
+                    desired,
+                    (*deployment_id).clone(),
+                    Trigger::Deploy,
+                    options,
+                )
+            }))
+            .await;
+            for ((index, _, _), result) in writes.into_iter().zip(results) {
+                match result {
+                    Ok(_) => {
+                        options.send(StackProgress::ServiceDone {
+                            slug: steps[index].planned.slug.clone(),
+                            state: ServiceRunState::Deployed,
+                        });
+                        done.push(index);
+                    }
+                    Err(error) => failures.push((index, error)),
+                }
+            }
+            if !failures.is_empty() {
+                return Err(self
+                    .roll_back_stack(&record, &steps, failures, &done, options)
+                    .await);
+            }
         }
         for step in steps
             .iter()
@@ -202,49 +239,58 @@ impl Orchestrator {
         result
     }
 
-    /// Puts back every service the stack deployment touched, the failed one first, then the others newest first;
-    /// records the outcome and returns the error that names the failed service.
+    /// Puts back every service the stack deployment touched, the failed ones first, then the others newest first;
+    /// records the outcome and returns the error that names the (first) failed service.
     async fn roll_back_stack(
         &self,
         record: &StackRecord,
         steps: &[Step],
-        failed: usize,
-        error: Error,
+        failures: Vec<(usize, Error)>,
         done: &[usize],
         options: &StackRunOptions,
     ) -> Error {
-        let failed_step = &steps[failed];
-        let failed_slug = failed_step.planned.slug.clone();
-        options.send(StackProgress::ServiceDone {
-            slug: failed_slug.clone(),
-            state: ServiceRunState::Failed {
-                reason: error.to_string(),
-            },
-        });
-        for step in steps[failed + 1..]
+        for (index, error) in &failures {
+            options.send(StackProgress::ServiceDone {
+                slug: steps[*index].planned.slug.clone(),
+                state: ServiceRunState::Failed {
+                    reason: error.to_string(),
+                },
+            });
+        }
+        let touched = |i: usize| done.contains(&i) || failures.iter().any(|(f, _)| *f == i);
+        for (_, step) in steps
             .iter()
-            .filter(|s| s.planned.action.writes())
+            .enumerate()
+            .filter(|(i, s)| s.planned.action.writes() && !touched(*i))
         {
             options.send(StackProgress::ServiceDone {
                 slug: step.planned.slug.clone(),
                 state: ServiceRunState::Skipped,
             });
         }
+        let failed_slugs: Vec<&str> = failures
+            .iter()
+            .map(|(i, _)| steps[*i].planned.slug.as_str())
+            .collect();
         options.say(format!(
-            "{failed_slug} failed; putting the stack back as it was"
+            "{} failed; putting the stack back as it was",
+            failed_slugs.join(", ")
         ));
         let mut undo_errors = Vec::new();
-        // The gate already restored an update whose tasks failed, and the swarm its own rollback.
-        let already_back = matches!(
-            error,
-            Error::HealthCheckFailed {
-                rolled_back: true,
-                ..
-            } | Error::RolledBackBySwarm { .. }
-        );
-        if !(already_back && failed_step.current.is_some()) {
-            if let Err(undo) = self.put_back(failed_step, options).await {
-                undo_errors.push(format!("{failed_slug}: {undo}"));
+        for (index, error) in &failures {
+            let step = &steps[*index];
+            // The gate already restored an update whose tasks failed, and the swarm its own rollback.
+            let already_back = matches!(
+                error,
+                Error::HealthCheckFailed {
+                    rolled_back: true,
+                    ..
+                } | Error::RolledBackBySwarm { .. }
+            );
+            if !(already_back && step.current.is_some()) {
+                if let Err(undo) = self.put_back(step, options).await {
+                    undo_errors.push(format!("{}: {undo}", step.planned.slug));
+                }
             }
         }
         for &index in done.iter().rev() {
@@ -257,12 +303,23 @@ impl Orchestrator {
                 Err(undo) => undo_errors.push(format!("{}: {undo}", step.planned.slug)),
             }
         }
+        let mut failures = failures.into_iter();
+        let Some((first, error)) = failures.next() else {
+            return Error::Engine {
+                status: 500,
+                message: "a stack rollback without a failure".to_string(),
+            };
+        };
+        let failed_slug = steps[first].planned.slug.clone();
         let outcome = if undo_errors.is_empty() {
             StackOutcome::RolledBack
         } else {
             StackOutcome::Failed
         };
         let mut reason = format!("{failed_slug} failed: {error}");
+        for (index, other) in failures {
+            reason.push_str(&format!("; {} failed: {other}", steps[index].planned.slug));
+        }
         if !undo_errors.is_empty() {
             reason.push_str(&format!("; not put back: {}", undo_errors.join("; ")));
         }
@@ -326,5 +383,37 @@ impl Orchestrator {
         )
         .await
         .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan::{PlannedService, Step};
+    use super::*;
+
+    fn step(slug: &str, depends_on: &[&str]) -> Step {
+        Step {
+            planned: PlannedService {
+                slug: slug.to_string(),
+                service_name: slug.to_string(),
+                action: PlanAction::Create,
+                changes: Vec::new(),
+                depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+            },
+            desired: None,
+            current: None,
+        }
+    }
+
+    #[test]
+    fn services_without_dependencies_between_them_share_a_depth() {
+        let steps = [
+            step("redis", &[]),
+            step("db", &[]),
+            step("vote", &["redis"]),
+            step("worker", &["redis", "vote"]),
+            step("result", &["db"]),
+        ];
+        assert_eq!(depths(&steps), [0, 0, 1, 2, 1]);
     }
 }
