@@ -176,6 +176,7 @@ fn code_of(error: &core::Error) -> &'static str {
         core::Error::CorruptRecord { .. } => "corrupt_record",
         core::Error::Timeout { .. } => "timeout",
         core::Error::Engine { .. } => "engine",
+        core::Error::ExecUnavailable { .. } => "exec_unavailable",
         _ => "other",
     }
 }

@@ -6,6 +6,8 @@
 #[cfg(test)]
 mod command_names;
 pub mod commands;
+pub mod consoles;
+mod dialogs;
 pub mod dto;
 pub mod engine;
 pub mod error;
@@ -18,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use tauri::webview::PageLoadEvent;
 use tauri::Manager;
 use tauri_specta::{collect_commands, collect_events, Builder};
 use tokio::sync::Mutex;
@@ -37,6 +40,8 @@ pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
 pub struct AppState {
     /// The engine connection.
     pub engine: Arc<Engine>,
+    /// Open consoles into tasks.
+    pub consoles: consoles::Consoles,
     /// Running log follows, by id.
     pub follows: Mutex<HashMap<u32, CancellationToken>>,
     /// The running isolation check, if any.
@@ -53,6 +58,37 @@ impl AppState {
         let id = self.next_follow.fetch_add(1, Ordering::Relaxed);
         self.follows.lock().await.insert(id, cancel);
         id
+    }
+
+    /// Ends every follow and console the page started. A page that loads again (a reload, a crash of the web
+    /// process) keeps none of its channels, and the app cannot tell from sending: the engine streams behind them
+    /// would run until the app quits.
+    async fn end_page_sessions(&self) {
+        let follows: Vec<CancellationToken> = self
+            .follows
+            .lock()
+            .await
+            .drain()
+            .map(|(_, cancel)| cancel)
+            .collect();
+        let consoles = self.consoles.close_all().await;
+        if !follows.is_empty() || consoles > 0 {
+            tracing::info!(
+                follows = follows.len(),
+                consoles,
+                "the page loaded again; ending what the previous one followed"
+            );
+        }
+        for cancel in follows {
+            cancel.cancel();
+        }
+    }
+
+    /// Ends a follow (logs or stats) started with [`AppState::register_follow`].
+    async fn stop_follow(&self, id: u32) {
+        if let Some(cancel) = self.follows.lock().await.remove(&id) {
+            cancel.cancel();
+        }
     }
 }
 
@@ -85,6 +121,18 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::logs::service_logs,
             commands::logs::follow_logs,
             commands::logs::stop_logs,
+            commands::console::open_console,
+            commands::console::console_input,
+            commands::console::resize_console,
+            commands::console::close_console,
+            commands::stats::follow_stats,
+            commands::stats::stop_stats,
+            commands::files::org_files,
+            commands::files::create_org_file,
+            commands::files::read_value_file,
+            commands::files::attach_file,
+            commands::files::rotate_file,
+            commands::files::remove_org_file,
             commands::settings::get_settings,
             commands::settings::save_settings,
             commands::cluster::cluster_status,
@@ -145,6 +193,16 @@ pub fn run() {
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(invoke)
+        .on_page_load(|webview, payload| {
+            if payload.event() == PageLoadEvent::Started {
+                let app = webview.app_handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Some(state) = app.try_state::<AppState>() {
+                        state.end_page_sessions().await;
+                    }
+                });
+            }
+        })
         .setup(move |app| {
             let _log_guard = init_tracing(app.path().app_log_dir().ok());
             builder.mount_events(app);
@@ -164,6 +222,7 @@ pub fn run() {
             app.manage(AppState {
                 logins,
                 engine,
+                consoles: consoles::Consoles::default(),
                 follows: Mutex::new(HashMap::new()),
                 isolation: Mutex::new(None),
                 settings_notice: Mutex::new(notice),

@@ -1,15 +1,18 @@
-//! Deploys and checks across the nodes of a local cluster: images copied where a placement allows, and the
-//! isolation check probing from every node that runs tasks.
+//! Deploys and checks across the nodes of a local cluster: images copied where a placement allows, exec and stats
+//! of a task on a worker through that worker's engine, and the isolation check probing from every node that runs
+//! tasks.
 
 use std::collections::BTreeSet;
 
-use swarmdeck_orchestrator::{CellVerdict, ProbeMethod};
-use swarmdeck_tests::{engine, fast_run, fixture_request, with_orgs, TestResult, FIXTURE_REPO};
+use swarmdeck_orchestrator::{CellVerdict, ProbeMethod, StatsScope};
+use swarmdeck_tests::{
+    cli_binary, engine, fast_run, fixture_request, with_orgs, TestResult, FIXTURE_REPO,
+};
 
 use crate::{node_docker, task_hostnames, two_workers_with_the_fixture, with_cluster_cleanup};
 
 /// A deploy copies its image to the local nodes its placement lets it use, saying so in its progress, and runs
-/// there; nodes it may not use are left without it.
+/// there; nodes it may not use are left without it. A task pinned to a worker is reached by exec and stats.
 #[tokio::test]
 async fn a_deploy_copies_its_image_to_the_nodes_it_may_use() -> TestResult {
     let core = engine().await?;
@@ -45,7 +48,10 @@ async fn a_deploy_copies_its_image_to_the_nodes_it_may_use() -> TestResult {
 
             let mut pinned = fixture_request(&orgs[0], "pinned", "v3");
             pinned.placement.constraints = vec!["node.hostname==swarmdeck-node-1".into()];
-            orchestrator.deploy(&pinned, &fast_run()).await?;
+            let pinned_name = orchestrator
+                .deploy(&pinned, &fast_run())
+                .await?
+                .service_name;
             let v3 = format!("{FIXTURE_REPO}:v3");
             assert!(node_docker("swarmdeck-node-1")?
                 .inspect_image(&v3)
@@ -57,6 +63,36 @@ async fn a_deploy_copies_its_image_to_the_nodes_it_may_use() -> TestResult {
                     .await
                     .is_err(),
                 "a node the placement excludes got the image"
+            );
+
+            // Its task runs only on that worker, so exec and stats reach it through the worker's own engine.
+            let exec = std::process::Command::new(cli_binary()?)
+                .args([
+                    "--json",
+                    "exec",
+                    &pinned_name,
+                    "--",
+                    "/fixture",
+                    "cat",
+                    "/proc/self/environ",
+                ])
+                .output()?;
+            let stderr = String::from_utf8_lossy(&exec.stderr);
+            assert!(exec.status.success(), "{stderr}");
+            let result: serde_json::Value = serde_json::from_slice(&exec.stdout)?;
+            assert!(
+                result["stdout"]
+                    .as_str()
+                    .is_some_and(|out| out.contains("VERSION=v3")),
+                "{result}"
+            );
+            let stats = orchestrator
+                .stats(&StatsScope::Service(pinned_name.clone()))
+                .await?;
+            let task = &stats.services[0].tasks[0];
+            assert!(
+                task.unavailable.is_none() && task.memory_bytes > 0,
+                "figures from the worker's engine: {task:?}"
             );
             Ok(())
         })

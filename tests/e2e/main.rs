@@ -2,9 +2,11 @@
 //! real engine. `make test` runs it with `xvfb-run`; each case saves a screenshot under target/e2e-screenshots/.
 
 mod cluster;
+mod console;
 mod panel;
 mod registry;
 mod restart;
+mod secrets;
 mod stacks;
 mod views;
 
@@ -33,7 +35,16 @@ where
     F: FnOnce(WebDriver) -> Fut,
     Fut: std::future::Future<Output = TestResult>,
 {
-    let driver = Driver::start("e2e suite", true)?;
+    with_app_env(&[], body).await
+}
+
+/// [`with_app`] with extra environment for the app (its `DOCKER_HOST` through a proxy, say).
+pub(crate) async fn with_app_env<F, Fut>(env: &[(&str, &str)], body: F) -> TestResult
+where
+    F: FnOnce(WebDriver) -> Fut,
+    Fut: std::future::Future<Output = TestResult>,
+{
+    let driver = Driver::start_with_env("e2e suite", true, env)?;
     let page = driver.session(APP).await?;
     let result = async {
         text_of(&page, "connection-state", |t| t == "connected").await?;
@@ -49,9 +60,11 @@ pub(crate) async fn invoke(driver: &WebDriver, command: &str, args: Value) -> Te
     let script = r#"
         const [command, args, done] = arguments;
         const internals = window.__TAURI_INTERNALS__;
-        // Commands that stream progress take a channel; a callback that drops the events is enough here.
-        if (args.progress === null) {
-            args.progress = "__CHANNEL__:" + internals.transformCallback(() => {});
+        // Commands that stream take a channel (`progress`, `events`); a callback that drops them is enough here.
+        for (const name of ["progress", "events"]) {
+            if (args[name] === null) {
+                args[name] = "__CHANNEL__:" + internals.transformCallback(() => {});
+            }
         }
         internals.invoke(command, args).then(
             (data) => done({ ok: data === undefined ? null : data }),

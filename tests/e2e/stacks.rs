@@ -1,8 +1,11 @@
 //! The Stacks tab: a compose file pasted, previewed service by service, deployed with progress per service, updated,
-//! and the stack rolled back — each step checked against the engine.
+//! and the stack rolled back; a stack made by `docker stack deploy` adopted through its card — each step checked
+//! against the engine.
+
+use std::process::Command;
 
 use swarmdeck_orchestrator::naming;
-use swarmdeck_tests::{with_orgs, TestResult};
+use swarmdeck_tests::{docker_stack_deploy, with_orgs, TestResult};
 
 use crate::{attribute_of, click, fill, screenshot, text_of, with_app};
 
@@ -78,6 +81,56 @@ async fn a_pasted_compose_file_is_previewed_deployed_with_progress_per_service_a
             screenshot(&page, "stacks-history").await
         })
         .await
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_stack_made_by_docker_is_adopted_through_its_card_after_a_preview() -> TestResult {
+    with_orgs(&["adoptui"], |orchestrator, orgs| async move {
+        let org = orgs[0].clone();
+        let namespace = format!("{org}-outside");
+        docker_stack_deploy(
+            &namespace,
+            "services:\n  api:\n    image: swarmdeck-fixture:v1\n    environment: {VERSION: outside}\n",
+        )?;
+        let outcome = with_app(|page| {
+            let (org, namespace) = (org.clone(), namespace.clone());
+            async move {
+                click(&page, "tab-stacks").await?;
+                click(&page, &format!("foreign-choose-{namespace}")).await?;
+                fill(&page, "adopt-org", &org).await?;
+                click(&page, "adopt-preview").await?;
+                attribute_of(&page, "adopt-row-api", "data-action", |a| a == "create").await?;
+                click(&page, "adopt-run").await?;
+                text_of(&page, "adopt-run", |t| t.contains(&format!("into {org}"))).await?;
+                click(&page, "adopt-run").await?;
+                text_of(&page, "adopt-result", |t| t.contains(&format!("Adopted into {org}"))).await?;
+                screenshot(&page, "stacks-adopted").await
+            }
+        })
+        .await;
+        let adopted = async {
+            outcome?;
+            let api = orchestrator
+                .service_definition(&naming::service_name(&org, "api"))
+                .await?;
+            assert_eq!(api.env.get("VERSION").map(String::as_str), Some("outside"));
+            assert!(
+                !orchestrator
+                    .foreign_stacks()
+                    .await?
+                    .iter()
+                    .any(|s| s.namespace == namespace),
+                "the original stack is still there"
+            );
+            TestResult::Ok(())
+        }
+        .await;
+        let _ = Command::new("docker")
+            .args(["stack", "rm", &namespace])
+            .output();
+        adopted
     })
     .await
 }

@@ -1,6 +1,7 @@
 //! The orchestrator against a real engine in swarm mode. One binary, one module per capability.
 
 mod deploy;
+mod exec;
 mod faults;
 mod history;
 mod isolation;
@@ -8,6 +9,7 @@ mod logs;
 mod network;
 mod placement;
 mod registry;
+mod secrets;
 mod stack;
 mod swarm;
 mod tenants;

@@ -14,7 +14,7 @@ use swarmdeck_orchestrator::stack::{
     PlanAction, StackOutcome, StackRequest, StackRunOptions, StackTrigger,
 };
 use swarmdeck_orchestrator::{Error, Orchestrator};
-use swarmdeck_tests::{eventually, exec, fast_run, with_orgs, TestResult};
+use swarmdeck_tests::{docker_stack_deploy, eventually, exec, fast_run, with_orgs, TestResult};
 
 fn run_options() -> StackRunOptions {
     StackRunOptions {
@@ -414,24 +414,6 @@ async fn secrets_configs_and_volumes_reach_the_task_and_a_changed_secret_rolls_o
         Ok(())
     })
     .await
-}
-
-/// Runs `docker stack deploy` of `compose` as stack `name`, the way users make stacks outside Swarmdeck.
-fn docker_stack_deploy(name: &str, compose: &str) -> TestResult {
-    let file = std::env::temp_dir().join(format!("swarmdeck-{name}.yml"));
-    std::fs::write(&file, compose)?;
-    let output = Command::new("docker")
-        .args(["stack", "deploy", "--detach=true", "-c"])
-        .arg(&file)
-        .arg(name)
-        .output()?;
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(())
 }
 
 #[tokio::test]

@@ -240,3 +240,19 @@ where
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// Runs `docker stack deploy` of `compose` as stack `name`, the way users make stacks outside Swarmdeck.
+pub fn docker_stack_deploy(name: &str, compose: &str) -> TestResult {
+    let file = std::env::temp_dir().join(format!("swarmdeck-{name}.yml"));
+    std::fs::write(&file, compose)?;
+    let output = std::process::Command::new("docker")
+        .args(["stack", "deploy", "--detach=true", "-c"])
+        .arg(&file)
+        .arg(name)
+        .output()?;
+    let _ = std::fs::remove_file(&file);
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).to_string().into());
+    }
+    Ok(())
+}

@@ -161,6 +161,23 @@ impl CountingProxy {
         reached
     }
 
+    /// Connections open now whose last request line contains `matches` (a stream the client still reads).
+    pub fn open_with(&self, matches: &str) -> usize {
+        let Ok(mut open) = self.open.lock() else {
+            return 0;
+        };
+        open.retain(|connection| connection.strong_count() > 0);
+        open.iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .filter(|connection| {
+                connection
+                    .last_request
+                    .lock()
+                    .is_ok_and(|line| line.contains(matches))
+            })
+            .count()
+    }
+
     /// Removes every rule not used up yet.
     pub fn heal(&self) {
         if let Ok(mut rules) = self.rules.lock() {

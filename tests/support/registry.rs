@@ -107,9 +107,7 @@ impl Registry {
             .await?;
         Ok(format!("{repository}:{tag}"))
     }
-}
 
-impl Registry {
     /// Pushes a local image as `{address}/{name}:{tag}` and removes that tag from the engine: only the registry
     /// has it then, so a deploy must pull it.
     pub async fn push_away(

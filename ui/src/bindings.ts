@@ -58,6 +58,36 @@ export const commands = {
 	followLogs: (service: string, query: LogQuery, events: Channel<LogEvent>) => typedError<number, AppError>(__TAURI_INVOKE("follow_logs", { service, query, events })),
 	/**  Stops a follow started by [`follow_logs`]. */
 	stopLogs: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("stop_logs", { id })),
+	/**
+	 *  Opens `command` with a terminal in the task of `slot` (default: the lowest running slot); its output and end
+	 *  go to `events`.
+	 */
+	openConsole: (service: string, slot: number | null, command: string[], rows: number, columns: number, events: Channel<ConsoleEvent>) => typedError<ConsoleOpened, AppError>(__TAURI_INVOKE("open_console", { service, slot, command, rows, columns, events })),
+	/**  Sends what was typed or pasted to the console's program; false when the console has ended. */
+	consoleInput: (id: number, data: string) => typedError<boolean, AppError>(__TAURI_INVOKE("console_input", { id, data })),
+	/**  Tells the console's program its terminal's new size; false when the console has ended. */
+	resizeConsole: (id: number, rows: number, columns: number) => typedError<boolean, AppError>(__TAURI_INVOKE("resize_console", { id, rows, columns })),
+	/**  Closes the console; its program's input ends. */
+	closeConsole: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("close_console", { id })),
+	/**  Follows the scope's resource use into `events`; returns an id for [`stop_stats`]. */
+	followStats: (scope: StatsScope, events: Channel<StatsEvent>) => typedError<number, AppError>(__TAURI_INVOKE("follow_stats", { scope, events })),
+	/**  Stops a follow started by [`follow_stats`]; its engine streams close. */
+	stopStats: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("stop_stats", { id })),
+	/**  Every version of the organization's secrets and configs, with the services using each. */
+	orgFiles: (orgId: string) => typedError<OrgFile[], AppError>(__TAURI_INVOKE("org_files", { orgId })),
+	/**  Creates a version holding `value`. */
+	createOrgFile: (orgId: string, kind: FileKind, name: string, value: string) => typedError<OrgFile, AppError>(__TAURI_INVOKE("create_org_file", { orgId, kind, name, value })),
+	/**  Asks the user for a file and returns its text, to be the value of a secret or config; none when cancelled. */
+	readValueFile: () => typedError<string | null, AppError>(__TAURI_INVOKE("read_value_file")),
+	/**  Mounts the newest version of `name` into the service at `target`, through the health gate. */
+	attachFile: (service: string, kind: FileKind, name: string, target: string, gate: HealthGate | null, progress: Channel<Progress>) => typedError<DeployOutcome, AppError>(__TAURI_INVOKE("attach_file", { service, kind, name, target, gate, progress })),
+	/**
+	 *  A new version of `name` holding `value`, rolled out to every service using it; older versions removed after
+	 *  unless `keep_old`.
+	 */
+	rotateFile: (orgId: string, kind: FileKind, name: string, value: string, keepOld: boolean, gate: HealthGate | null, progress: Channel<Progress>) => typedError<Rotation, AppError>(__TAURI_INVOKE("rotate_file", { orgId, kind, name, value, keepOld, gate, progress })),
+	/**  Removes every version of `name`; refused while a service uses one. */
+	removeOrgFile: (orgId: string, kind: FileKind, name: string) => typedError<string[], AppError>(__TAURI_INVOKE("remove_org_file", { orgId, kind, name })),
 	/**  The settings in use. */
 	getSettings: () => typedError<SettingsView, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the settings and connects with the active profile. */
@@ -343,6 +373,31 @@ reason: string;
 /**  When the next attempt starts, in milliseconds. */
 retry_in_ms: number };
 
+/**  What a console's terminal receives, in order. */
+export type ConsoleEvent = 
+/**  Bytes for the terminal, as the program wrote them. */
+{ kind: "output"; 
+/**  Raw bytes (UTF-8 may be split between two events; the terminal joins them). */
+data: number[] } | 
+/**  The program ended; nothing follows. */
+{ kind: "ended"; 
+/**  Its exit code (clamped to 32 bits). */
+exit_code: number } | 
+/**  The session failed, or the program could not start (an image without a shell); nothing follows. */
+{ kind: "failed"; 
+/**  Why. */
+error: AppError };
+
+/**  A console that opened. */
+export type ConsoleOpened = {
+	/**  The id for input, resize and close. */
+	id: number,
+	/**  The task it runs in. */
+	task_id: string,
+	/**  That task's slot. */
+	slot: number | null,
+};
+
 /**  How an organization's positive control came out. */
 export type ControlOutcome = 
 /**  Every control attempt of a testable method reached its target. */
@@ -460,6 +515,13 @@ export type FieldChange = {
 	/**  What the file wants. */
 	after: string | null,
 };
+
+/**  Which kind of swarm object carries a file. */
+export type FileKind = 
+/**  Encrypted at rest; mounted on a tmpfs. */
+"secret" | 
+/**  Plain. */
+"config";
 
 /**  A stack made by `docker stack deploy`, outside Swarmdeck. */
 export type ForeignStack = {
@@ -734,6 +796,22 @@ export type OrgControl = {
 	uncounted: ProbeMethod[],
 };
 
+/**  One version of an organization's secret or config, and who uses it (never its value). */
+export type OrgFile = {
+	/**  Secret or config. */
+	kind: FileKind,
+	/**  Its name in the organization. */
+	name: string,
+	/**  The first 12 hex digits of the content's SHA-256. */
+	version: string,
+	/**  The swarm object's name. */
+	object_name: string,
+	/**  When the swarm created it (RFC 3339). */
+	created_at: string | null,
+	/**  Services mounting this version. */
+	services: string[],
+};
+
 /**  An organization's overlay network. */
 export type OrgNetwork = {
 	/**  Network id. */
@@ -744,6 +822,14 @@ export type OrgNetwork = {
 	created: boolean,
 	/**  Subnets of the network. */
 	subnets: string[],
+};
+
+/**  An organization's sums. */
+export type OrgStats = {
+	/**  The organization. */
+	org_id: string,
+	/**  Sums over its services. */
+	total: UsageTotal,
 };
 
 /**  An organization with its network and services. */
@@ -972,6 +1058,16 @@ export type ResourcesInput = {
 	disk_gb: FormNumber,
 };
 
+/**  What a rotation did. */
+export type Rotation = {
+	/**  The new version. */
+	version: string,
+	/**  Each service moved onto it. */
+	updated: DeployOutcome[],
+	/**  Older versions removed. */
+	removed: string[],
+};
+
 /**  The full desired state of a service, as recorded per deployment. */
 export type ServiceDefinition = {
 	/**  Organization id. */
@@ -1040,6 +1136,18 @@ reason: string } |
 { kind: "undone" } | 
 /**  Not reached. */
 { kind: "skipped" };
+
+/**  A service's tasks and their sums. */
+export type ServiceStats = {
+	/**  Swarm service name. */
+	service_name: string,
+	/**  The organization its labels name. */
+	org_id: string | null,
+	/**  Sums. */
+	total: UsageTotal,
+	/**  Each running task. */
+	tasks: TaskStats[],
+};
 
 /**  Replica counts and tasks of a service. */
 export type ServiceStatus = {
@@ -1209,6 +1317,36 @@ file: string } |
 /**  The stack deployment restored. */
 to: string };
 
+/**  What a stats follow sends, about once a second. */
+export type StatsEvent = 
+/**  The latest figures. */
+{ kind: "report"; 
+/**  The report. */
+report: StatsReport } | 
+/**  A read failed; a transient failure is followed by more reports, any other ends the follow. */
+{ kind: "failed"; 
+/**  Why. */
+error: AppError };
+
+/**  The use of a scope's running tasks at one moment. */
+export type StatsReport = {
+	/**  Sums over every service. */
+	total: UsageTotal,
+	/**  Per service. */
+	services: ServiceStats[],
+	/**  Per organization, by id. */
+	orgs: OrgStats[],
+};
+
+/**  Whose tasks to follow. */
+export type StatsScope = 
+/**  Every service Swarmdeck manages. */
+{ kind: "all" } | 
+/**  Every service of an organization. */
+{ kind: "org"; name: string } | 
+/**  One service, by its swarm name. */
+{ kind: "service"; name: string };
+
 /**  The swarm as this engine sees it. */
 export type SwarmInfo = {
 	/**  Whether swarm mode is active and this node manages it. */
@@ -1272,6 +1410,26 @@ export type TaskInfo = {
 	exit_code: number | null,
 	/**  When the status last changed (RFC 3339). */
 	updated_at: string | null,
+};
+
+/**  One task's use at one moment. */
+export type TaskStats = {
+	/**  The task. */
+	task_id: string,
+	/**  Its slot. */
+	slot: number | null,
+	/**  Percent of one core. */
+	cpu_percent: number | null,
+	/**  Memory in use, in bytes. */
+	memory_bytes: number | null,
+	/**  The memory limit, in bytes, when there is one. */
+	memory_limit_bytes: number | null,
+	/**  Bytes received since the task started. */
+	network_rx_bytes: number | null,
+	/**  Bytes sent since the task started. */
+	network_tx_bytes: number | null,
+	/**  Why there are no figures. */
+	unavailable: string | null,
 };
 
 /**  Colour theme. */
@@ -1392,6 +1550,20 @@ export type UpdateStatus = {
 	started_at: string | null,
 	/**  When it finished (RFC 3339). */
 	completed_at: string | null,
+};
+
+/**  Sums over several tasks. */
+export type UsageTotal = {
+	/**  Percent of one core. */
+	cpu_percent: number | null,
+	/**  Memory in use, in bytes. */
+	memory_bytes: number | null,
+	/**  Sum of the tasks' limits, in bytes. */
+	memory_limit_bytes: number | null,
+	/**  Received bytes. */
+	network_rx_bytes: number | null,
+	/**  Sent bytes. */
+	network_tx_bytes: number | null,
 };
 
 /* Tauri Specta runtime */

@@ -15,6 +15,8 @@ pub enum CliError {
     Json(serde_json::Error),
     /// The isolation check found cells where one organization reached another.
     Leak(usize),
+    /// A command run by `exec` ended with this non-zero exit code; it said why itself.
+    Exited(i64),
 }
 
 impl CliError {
@@ -22,6 +24,8 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
+            // Exit codes are 0..=255 on Unix; a negative or larger one still reads as a failure.
+            CliError::Exited(code) => u8::try_from(*code).unwrap_or(1),
             _ => 1,
         }
     }
@@ -39,6 +43,7 @@ impl fmt::Display for CliError {
             CliError::Usage(message) => f.write_str(message),
             CliError::Io(error) => write!(f, "cannot write output: {error}"),
             CliError::Json(error) => write!(f, "cannot encode output as JSON: {error}"),
+            CliError::Exited(code) => write!(f, "the command exited with {code}"),
             CliError::Leak(cells) => write!(
                 f,
                 "isolation check found {cells} leaking organization pair(s)"
@@ -51,7 +56,7 @@ impl std::error::Error for CliError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             CliError::Core(error) => Some(error),
-            CliError::Usage(_) | CliError::Leak(_) => None,
+            CliError::Usage(_) | CliError::Leak(_) | CliError::Exited(_) => None,
             CliError::Io(error) => Some(error),
             CliError::Json(error) => Some(error),
         }

@@ -5,6 +5,8 @@
 
 mod args;
 mod error;
+mod exec;
+mod files;
 mod output;
 mod registry;
 mod stack;
@@ -17,7 +19,7 @@ use clap::Parser;
 use futures_util::StreamExt;
 use serde::Serialize;
 use swarmdeck_orchestrator::{
-    CellVerdict, ClusterProgress, ClusterRequest, DeployOutcome, HealthGate, IsolationRequest,
+    CellVerdict, ClusterProgress, ClusterRequest, FileKind, HealthGate, IsolationRequest,
     Orchestrator, Progress, RunOptions,
 };
 use tokio::sync::mpsc;
@@ -45,6 +47,8 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        // The command's own output said what happened, as with `docker exec`.
+        Err(error @ CliError::Exited(_)) => ExitCode::from(error.exit_code()),
         Err(error) => {
             // Engine messages can span lines; scripts rely on exactly one error line.
             let message = error.to_string().replace(['\r', '\n'], " ");
@@ -150,6 +154,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             out.emit(&status, output::update_status)
         }
         Command::Logs(args) => logs(out, args).await,
+        Command::Stats { target } => {
+            let core = connect().await?;
+            let scope = core.stats_scope(target.as_deref()).await?;
+            let report = core.stats(&scope).await?;
+            out.emit(&report, output::stats::report)
+        }
+        Command::Exec(args) => exec::run(out, connect().await?, args).await,
         Command::History { service, reconcile } => {
             let core = connect().await?;
             let records = if reconcile {
@@ -212,6 +223,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             out.emit(&findings, |f| output::preflight(f))
         }
         Command::Stack(command) => stack::run(out, connect().await?, command).await,
+        Command::Secret(command) => {
+            files::run(out, connect().await?, FileKind::Secret, command).await
+        }
+        Command::Config(command) => {
+            files::run(out, connect().await?, FileKind::Config, command).await
+        }
         Command::Cluster(ClusterCommand::Up { workers, images }) => {
             let core = connect().await?;
             let request = ClusterRequest { workers, images };
@@ -319,14 +336,14 @@ async fn connect() -> Result<Orchestrator, CliError> {
 
 /// Runs a spec-writing call while a task prints its progress to stderr, and waits for the printer to drain
 /// before returning so no progress line lands after the result.
-async fn with_progress<F, Fut>(
+pub(crate) async fn with_progress<T, F, Fut>(
     out: Output,
     gate: HealthGate,
     call: F,
-) -> Result<DeployOutcome, CliError>
+) -> Result<T, CliError>
 where
     F: FnOnce(RunOptions) -> Fut,
-    Fut: std::future::Future<Output = swarmdeck_orchestrator::Result<DeployOutcome>>,
+    Fut: std::future::Future<Output = swarmdeck_orchestrator::Result<T>>,
 {
     let (sender, receiver) = mpsc::unbounded_channel();
     let printer = spawn_printer(out, receiver);

@@ -15,7 +15,9 @@ use swarmdeck_orchestrator::{
 use crate::error::CliError;
 
 pub mod cluster;
+pub mod files;
 pub mod stack;
+pub mod stats;
 
 /// Where a command's result goes, and in which form.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +88,10 @@ pub fn progress_text(event: &Progress) -> String {
                 task.state,
                 health_text(task.health)
             );
+            // The swarm telling a task to stop is a transition of its own, which reads the same otherwise.
+            if task.desired_state != "running" && task.desired_state != task.state {
+                text.push_str(&format!(" → {}", task.desired_state));
+            }
             if let Some(error) = task.error.as_deref().filter(|e| !e.is_empty()) {
                 text.push_str(&format!(": {error}"));
             }
@@ -354,7 +360,7 @@ fn key_values(rows: &[(&str, String)]) -> String {
 }
 
 /// Columns padded to their widest cell; the last is left ragged so long errors do not pad every line.
-fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -494,10 +500,21 @@ mod tests {
         };
         assert_eq!(
             progress_text(&Progress::Task {
-                task: Box::new(task),
+                task: Box::new(task.clone()),
                 new: true
             }),
             "  task abcdef123456 slot 1 [new] running healthy"
+        );
+        let told_to_stop = TaskInfo {
+            desired_state: "shutdown".into(),
+            ..task
+        };
+        assert_eq!(
+            progress_text(&Progress::Task {
+                task: Box::new(told_to_stop),
+                new: false
+            }),
+            "  task abcdef123456 slot 1 [old] running healthy → shutdown"
         );
         let update = Progress::Update {
             status: UpdateStatus {

@@ -18,6 +18,16 @@ pub enum Error {
         rule: String,
     },
 
+    /// A command cannot run inside a task: none runs, its node's engine is out of reach, or the image lacks the
+    /// program.
+    #[error("cannot run a command in {service}: {reason}")]
+    ExecUnavailable {
+        /// The service (and task, where one was chosen).
+        service: String,
+        /// Why, and what to do about it.
+        reason: String,
+    },
+
     /// A compose file says something wrong, or something Swarmdeck does not support; nothing was sent to the
     /// engine.
     #[error("{file}:{line}:{column}: {message}")]

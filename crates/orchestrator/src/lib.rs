@@ -12,6 +12,7 @@ pub mod compose;
 mod connection;
 mod desired;
 mod error;
+mod exec;
 mod files;
 mod gate;
 mod history;
@@ -23,6 +24,7 @@ pub mod model;
 pub mod naming;
 mod network;
 mod node;
+mod org_files;
 mod ownership;
 pub mod placement;
 pub mod registry;
@@ -30,6 +32,7 @@ pub mod retry;
 mod service;
 pub mod spec;
 pub mod stack;
+mod stats;
 mod status;
 mod swarm;
 mod topology;
@@ -46,6 +49,7 @@ pub use connection::{
     Change, ChangeStream, Connected, Endpoint, DISCONNECT_NOTICED_WITHIN, LIVENESS_EVERY,
 };
 pub use error::{Error, Result};
+pub use exec::{ExecHandle, ExecOutput, ExecRequest, ExecSession, TerminalSize};
 pub use files::FileContent;
 pub use gate::{Progress, ProgressSender, RunOptions};
 pub use history::HISTORY_LIMIT;
@@ -57,6 +61,8 @@ pub use isolation::{
 };
 pub use model::*;
 pub use node::{NodeAvailability, NodeChange};
+pub use org_files::{OrgFile, Rotation};
+pub use stats::{OrgStats, ServiceStats, StatsReport, StatsScope, TaskStats, UsageTotal};
 pub use swarm::{advertise_address, ADVERTISE_ADDR_ENV};
 pub use topology::{NodeInfo, OrgTopology, ServiceNode, Topology};
 

@@ -53,8 +53,6 @@ pub async fn follow_logs(
 #[tauri::command]
 #[specta::specta]
 pub async fn stop_logs(state: State<'_, AppState>, id: u32) -> CommandResult<()> {
-    if let Some(cancel) = state.follows.lock().await.remove(&id) {
-        cancel.cancel();
-    }
+    state.stop_follow(id).await;
     Ok(())
 }

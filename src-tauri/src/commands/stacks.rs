@@ -1,15 +1,14 @@
 //! Stacks: compose files previewed, deployed, rolled back and exported for an organization.
 
-use std::path::Path;
-
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
-use tokio::sync::oneshot;
 
+use crate::dialogs::{self, Filter};
 use crate::dto;
-use crate::error::{AppError, CommandResult};
+use crate::error::CommandResult;
 use crate::{streaming, AppState};
+
+const COMPOSE_FILES: Filter<'static> = ("Compose file", &["yml", "yaml"]);
 
 /// What deploying the compose file would do, service by service; writes nothing.
 #[tauri::command]
@@ -86,20 +85,8 @@ pub async fn export_stack(state: State<'_, AppState>, org_id: String) -> Command
 #[specta::specta]
 #[tracing::instrument(skip(app), err(Debug))]
 pub async fn open_compose_file(app: AppHandle) -> CommandResult<Option<dto::ComposeFile>> {
-    let (chosen, answer) = oneshot::channel();
-    app.dialog()
-        .file()
-        .add_filter("Compose file", &["yml", "yaml"])
-        .pick_file(move |path| {
-            let _ = chosen.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let Some(path) = answer.await.ok().flatten() else {
-        return Ok(None);
-    };
-    let text = tokio::fs::read_to_string(&path)
-        .await
-        .map_err(|error| file_error(&path, error))?;
-    Ok(Some(dto::ComposeFile {
+    let picked = dialogs::read_picked(&app, Some(COMPOSE_FILES)).await?;
+    Ok(picked.map(|(path, text)| dto::ComposeFile {
         path: path.display().to_string(),
         text,
     }))
@@ -116,29 +103,14 @@ pub async fn save_stack_export(
 ) -> CommandResult<Option<String>> {
     let core = state.engine.orchestrator().await?;
     let text = core.stack_export(&org_id).await?;
-    let (chosen, answer) = oneshot::channel();
-    app.dialog()
-        .file()
-        .add_filter("Compose file", &["yml", "yaml"])
-        .set_file_name(format!("{org_id}-compose.yml"))
-        .save_file(move |path| {
-            let _ = chosen.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let Some(path) = answer.await.ok().flatten() else {
-        return Ok(None);
-    };
-    tokio::fs::write(&path, text)
-        .await
-        .map_err(|error| file_error(&path, error))?;
-    Ok(Some(path.display().to_string()))
-}
-
-fn file_error(path: &Path, error: std::io::Error) -> AppError {
-    AppError::Other {
-        code: "file".to_string(),
-        message: format!("{}: {error}", path.display()),
-        engine_status: None,
-    }
+    let saved = dialogs::save_chosen(
+        &app,
+        Some(COMPOSE_FILES),
+        format!("{org_id}-compose.yml"),
+        text,
+    )
+    .await?;
+    Ok(saved.map(|path| path.display().to_string()))
 }
 
 /// Stacks made by `docker stack deploy`, outside Swarmdeck.

@@ -16,6 +16,8 @@
 //! One file per domain of `commands/`; every type is re-exported here so that `dto::X` stays the one path to it.
 
 mod cluster;
+mod console;
+mod files;
 mod history;
 mod isolation;
 mod logs;
@@ -26,10 +28,13 @@ mod service_form;
 mod service_state;
 mod settings;
 mod stack;
+mod stats;
 mod swarm;
 mod topology;
 
 pub use cluster::*;
+pub use console::*;
+pub use files::*;
 pub use history::*;
 pub use isolation::*;
 pub use logs::*;
@@ -40,6 +45,7 @@ pub use service_form::*;
 pub use service_state::*;
 pub use settings::*;
 pub use stack::*;
+pub use stats::*;
 pub use swarm::*;
 pub use topology::*;
 

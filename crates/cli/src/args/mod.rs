@@ -2,6 +2,8 @@
 //! the arguments of each command group, and the value parsers they share, live in the modules below.
 
 mod deploy;
+mod exec;
+pub mod files;
 mod logs;
 mod placement;
 mod policy;
@@ -13,6 +15,8 @@ use clap::{Parser, Subcommand};
 use swarmdeck_orchestrator::{NodeAvailability, NodeChange, NodeRole};
 
 pub use deploy::DeployArgs;
+pub use exec::ExecArgs;
+pub use files::FileCommand;
 pub use logs::LogsArgs;
 pub use stack::{StackCommand, StackDeployArgs};
 pub use update::{RollbackArgs, UpdateArgs};
@@ -61,6 +65,13 @@ pub enum Command {
     },
     /// Read or follow the logs of a service.
     Logs(LogsArgs),
+    /// CPU, memory and network of running tasks, summed per service: of a service, an organization, or all.
+    Stats {
+        /// A service name or an organization id; every Swarmdeck service when left out.
+        target: Option<String>,
+    },
+    /// Run a command inside a running task (`swarmdeck exec SVC -it -- /bin/sh`); exits with its exit code.
+    Exec(ExecArgs),
     /// Recorded deployments of a service, newest first.
     History {
         /// Swarm service name.
@@ -82,6 +93,12 @@ pub enum Command {
     /// Compose files: deploy one into an organization, roll its stack back, export it.
     #[command(subcommand)]
     Stack(StackCommand),
+    /// An organization's secrets: create, list (never the value), attach to a service, rotate, remove.
+    #[command(subcommand)]
+    Secret(FileCommand),
+    /// An organization's configs: as `secret`, stored unencrypted.
+    #[command(subcommand)]
+    Config(FileCommand),
     /// Prove with real traffic that organizations cannot reach each other.
     #[command(subcommand)]
     Isolation(IsolationCommand),

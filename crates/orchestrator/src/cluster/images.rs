@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use bollard::models::NodeState;
+use bollard::models::{Node, NodeState};
 use bollard::query_parameters::ImportImageOptions;
 use bollard::Docker;
 use futures_util::TryStreamExt;
@@ -124,6 +124,14 @@ impl Orchestrator {
             });
         }
         Ok(engines)
+    }
+
+    /// The engine of the local cluster node `node` (by its swarm node object), when it is one of this host's.
+    pub(crate) async fn local_engine_of(&self, node: &Node) -> Option<Docker> {
+        let name = local_node_name(node)?;
+        let slots = host::existing_slots().await;
+        let slot = slots.iter().find(|slot| slot.name() == name)?;
+        node_docker(slot).ok()
     }
 
     /// Copies `image` to `node` unless it has it under the id `wanted`; whether it copied.

@@ -6,6 +6,7 @@
  * `bench` query parameter: a normal start never has them.
  */
 
+import type { Terminal } from "@xterm/xterm";
 import type { Topology } from "../../bindings";
 import type { Deck } from "./deck.svelte";
 
@@ -16,6 +17,8 @@ export interface BenchHooks {
    * refreshes stop replacing it until the page is loaded again.
    */
   showTopology(topology: Topology | null): void;
+  /** The open console's terminal, for the keystroke echo measure; null while no console is open. */
+  terminal: Terminal | null;
 }
 
 export type BenchWindow = { __swarmdeckBench?: BenchHooks };
@@ -27,5 +30,11 @@ export function installBenchHooks(deck: Deck, target: { location: { search: stri
       deck.frozen = true;
       deck.topology = topology ? { status: "ok", data: topology } : { status: "loading" };
     },
+    terminal: null,
   };
+}
+
+/** Hands the console's terminal (or null when it closes) to the bench; nothing happens on a normal page. */
+export function offerTerminal(terminal: Terminal | null, target: BenchWindow = window as BenchWindow): void {
+  if (target.__swarmdeckBench) target.__swarmdeckBench.terminal = terminal;
 }

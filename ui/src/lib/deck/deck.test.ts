@@ -32,7 +32,7 @@ vi.mock("../../bindings", () => {
 });
 
 const { Deck } = await import("./deck.svelte");
-const { installBenchHooks } = await import("./bench");
+const { installBenchHooks, offerTerminal } = await import("./bench");
 
 const swarm: SwarmInfo = {
   initialized: true,
@@ -226,5 +226,14 @@ describe("Deck", () => {
     expect(deck.topology).toEqual({ status: "ok", data: synthetic });
     hooks?.showTopology(null);
     expect(deck.topology).toEqual({ status: "loading" });
+
+    // A console's terminal reaches the bench page only.
+    const terminal = {} as NonNullable<NonNullable<typeof hooks>["terminal"]>;
+    offerTerminal(terminal, plain);
+    expect(plain.__swarmdeckBench).toBeUndefined();
+    offerTerminal(terminal, page);
+    expect(hooks?.terminal).toBe(terminal);
+    offerTerminal(null, page);
+    expect(hooks?.terminal).toBeNull();
   });
 });

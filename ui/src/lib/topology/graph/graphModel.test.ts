@@ -290,3 +290,17 @@ describe("describeTaskGroups", () => {
     expect(summary.indexOf("acme-api")).toBeLessThan(summary.indexOf("acme-web"));
   });
 });
+
+describe("live usage on the graph", () => {
+  it("adds a service's figures as a label line without changing the structure", () => {
+    const plain = toElements(small());
+    const usage = new Map([
+      ["globex-proxy", { cpu_percent: 42, memory_bytes: 3 * 1024 * 1024, memory_limit_bytes: 0, network_rx_bytes: 0, network_tx_bytes: 0 }],
+    ]);
+    const live = toElements(small(), usage);
+    expect(byId(live, "svc:id-globex-proxy")).toMatchObject({ label: "globex-proxy\n1/1 · bridge\nCPU 42.0% · 3 MiB" });
+    const diff = diffElements(plain, live);
+    expect(isStructural(diff)).toBe(false);
+    expect(diff.update.map((change) => change.id)).toEqual(["svc:id-globex-proxy"]);
+  });
+});

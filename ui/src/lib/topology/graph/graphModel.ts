@@ -4,8 +4,9 @@
  * replica count touches one node instead of rebuilding (and re-laying out) the graph.
  */
 
-import type { NodeInfo, ServiceNode, TaskInfo, Topology } from "../../../bindings";
+import type { NodeInfo, ServiceNode, TaskInfo, Topology, UsageTotal } from "../../../bindings";
 import { describeUpdateState } from "../../shared/format";
+import { formatUsage } from "../../stats/stats";
 
 export type Tone = "ok" | "warn" | "bad";
 
@@ -31,6 +32,8 @@ export type ServiceData = {
   tone: Tone;
   /** `running/desired`, the update state and health problems, joined by ` · `. */
   badge: string;
+  /** Live CPU and memory (`CPU 12.5% · 40 MiB`), empty while not followed. */
+  usage: string;
   updateState: ServiceNode["update_state"];
   bridge: boolean;
 };
@@ -189,8 +192,9 @@ function taskGroups(service: ServiceNode, parent: string, hostnames: Map<string,
  * an edge from every organization network it is attached to, and its tasks collapse into at
  * most `MAX_TASK_GROUPS` per-node groups, so the element count grows with services, not tasks.
  * Nodes come parents first, edges last, each organization's elements together in input order.
+ * A service's `usage`, when given, joins its label: a data change, never a new layout.
  */
-export function toElements(topology: Topology): GraphElement[] {
+export function toElements(topology: Topology, usage: Map<string, UsageTotal> = new Map()): GraphElement[] {
   const hostnames = new Map(topology.nodes.map((node: NodeInfo) => [node.id, node.hostname]));
   const orgByNetwork = new Map<string, string>();
   for (const org of topology.orgs) {
@@ -231,17 +235,20 @@ export function toElements(topology: Topology): GraphElement[] {
       // Being on another organization's network breaks isolation even without the own one.
       const bridge = attached.length > 1 || attached.some((owner) => owner !== org.org_id);
       const badge = serviceBadge(service, bridge);
+      const total = usage.get(service.service_name);
+      const figures = total ? formatUsage(total) : "";
       nodes.push({
         group: "nodes",
         data: {
           id,
           kind: "service",
           parent,
-          label: `${truncate(service.service_name, NAME_CHARS)}\n${badge}`,
+          label: [truncate(service.service_name, NAME_CHARS), badge, figures].filter(Boolean).join("\n"),
           orgId: org.org_id,
           serviceName: service.service_name,
           tone: serviceTone(service),
           badge,
+          usage: figures,
           updateState: service.update_state,
           bridge,
         },
