@@ -1,11 +1,12 @@
-//! Isolation check over 10 organizations × 2 services (90 ordered pairs): wall time, probes, Docker calls.
-//! Run with `make bench`; the figures go to stdout and `target/bench/isolation.txt`.
+//! Isolation check over 10 and then 30 organizations × 2 services (90 and 870 ordered pairs): wall time against
+//! its goal, probes started (one per organization is the goal), Docker calls. Run with `make bench`; the figures go
+//! to stdout and `target/bench/isolation.txt`.
 
 use std::time::{Duration, Instant};
 
 use swarmdeck_orchestrator::{
-    CellVerdict, DeployRequest, EndpointMode, HealthGate, IsolationRequest, Orchestrator,
-    Resources, RunOptions,
+    CellVerdict, DeployRequest, EndpointMode, HealthCheck, HealthGate, IsolationRequest,
+    Orchestrator, Resources, RunOptions,
 };
 use swarmdeck_tests::{
     engine, fast_policy, fixture_health_check, org_id, CountingProxy, TestResult, FIXTURE_PORT,
@@ -13,13 +14,17 @@ use swarmdeck_tests::{
 };
 use tokio_util::sync::CancellationToken;
 
-const ORGS: usize = 10;
+/// Organizations checked, each with its wall-time goal in seconds.
+const SIZES: [(usize, f64); 2] = [(10, 5.0), (30, 15.0)];
 const SERVICES_PER_ORG: usize = 2;
+/// The services' health check interval: 60 tasks checked every second would load this machine the check runs on.
+const HEALTH_INTERVAL_SECS: u32 = 5;
 
 #[tokio::main]
 async fn main() -> TestResult {
     let orchestrator = engine().await?;
-    let orgs: Vec<String> = (0..ORGS).map(|i| org_id(&format!("bench{i}"))).collect();
+    let most = SIZES.iter().map(|(orgs, _)| *orgs).max().unwrap_or(0);
+    let orgs: Vec<String> = (0..most).map(|i| org_id(&format!("bench{i}"))).collect();
     let result = run(&orchestrator, &orgs).await;
     let cleanup = futures_util::future::join_all(
         orgs.iter()
@@ -30,6 +35,30 @@ async fn main() -> TestResult {
 }
 
 async fn run(orchestrator: &Orchestrator, orgs: &[String]) -> TestResult {
+    let mut figures = String::new();
+    let mut deployed = 0;
+    let mut result = Ok(());
+    for (size, goal_secs) in SIZES {
+        deploy_orgs(orchestrator, &orgs[deployed..size]).await?;
+        deployed = size;
+        // A larger check that fails still leaves the smaller one's figures to read.
+        match check(&orgs[..size], goal_secs).await {
+            Ok(text) => figures.push_str(&text),
+            Err(error) => {
+                figures.push_str(&format!("isolation check: {size} orgs failed: {error}\n"));
+                result = Err(error);
+                break;
+            }
+        }
+    }
+    print!("{figures}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("isolation.txt"), &figures)?;
+    result
+}
+
+async fn deploy_orgs(orchestrator: &Orchestrator, orgs: &[String]) -> TestResult {
     let run = RunOptions {
         gate: HealthGate {
             timeout: Duration::from_secs(180),
@@ -50,7 +79,11 @@ async fn run(orchestrator: &Orchestrator, orgs: &[String]) -> TestResult {
             result?;
         }
     }
+    Ok(())
+}
 
+/// One check of `orgs` through a counting proxy; its figures, or an error when a pair is not isolated.
+async fn check(orgs: &[String], goal_secs: f64) -> TestResult<String> {
     let proxy = CountingProxy::start().await?;
     let counted = Orchestrator::new(proxy.docker()?);
     let request = IsolationRequest {
@@ -61,26 +94,12 @@ async fn run(orchestrator: &Orchestrator, orgs: &[String]) -> TestResult {
     let report = counted
         .verify_isolation(&request, CancellationToken::new())
         .await?;
-    let wall = started.elapsed();
+    let wall = started.elapsed().as_secs_f64();
     let isolated = report
         .cells
         .iter()
         .filter(|c| c.verdict == CellVerdict::Isolated)
         .count();
-    let attempts: usize =
-        report.cells.iter().map(|c| c.attempts.len()).sum::<usize>() + report.controls.len();
-    let figures = format!(
-        "isolation check: {ORGS} orgs x {SERVICES_PER_ORG} services, {} ordered pairs ({isolated} isolated)\n\
-         wall time: {:.2} s\nprobes started: {}\nprobe attempts: {attempts}\ndocker calls: {}\n",
-        report.cells.len(),
-        wall.as_secs_f64(),
-        report.probes_started,
-        proxy.requests(),
-    );
-    print!("{figures}");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("isolation.txt"), &figures)?;
     if isolated != report.cells.len() {
         return Err(format!(
             "expected every pair isolated: {:#?}",
@@ -91,7 +110,23 @@ async fn run(orchestrator: &Orchestrator, orgs: &[String]) -> TestResult {
         )
         .into());
     }
-    Ok(())
+    let attempts: usize =
+        report.cells.iter().map(|c| c.attempts.len()).sum::<usize>() + report.controls.len();
+    let met = |ok: bool| if ok { "met" } else { "missed" };
+    Ok(format!(
+        "isolation check: {} orgs x {SERVICES_PER_ORG} services, {} ordered pairs, all isolated
+         \x20 wall time: {wall:.2} s (goal < {goal_secs:.0} s: {})
+         \x20 probes started: {} (goal: one per organization, {}: {})
+         \x20 probe attempts: {attempts}, docker calls: {}
+",
+        orgs.len(),
+        report.cells.len(),
+        met(wall < goal_secs),
+        report.probes_started,
+        orgs.len(),
+        met(report.probes_started as usize == orgs.len()),
+        proxy.requests(),
+    ))
 }
 
 fn request(org: &str, slug: &str) -> DeployRequest {
@@ -106,7 +141,10 @@ fn request(org: &str, slug: &str) -> DeployRequest {
         env: Default::default(),
         internal_port: Some(FIXTURE_PORT),
         replicas: 1,
-        health_check: Some(fixture_health_check()),
+        health_check: Some(HealthCheck {
+            interval_secs: HEALTH_INTERVAL_SECS,
+            ..fixture_health_check()
+        }),
         endpoint_mode: EndpointMode::Vip,
         update_policy: Some(fast_policy()),
         placement: Default::default(),

@@ -1,9 +1,15 @@
 //! The post-deploy health check: judges a written spec by its tasks, and reports progress on the way.
+//!
+//! The file is long because the check is one loop whose parts belong together: reading the engine, the verdict
+//! rules, when each task became ready by the engine's clock, what wakes the loop, and the progress it reports.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use bollard::models::{Service, TaskState};
+use bollard::query_parameters::EventsOptions;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tracing::warn;
@@ -19,6 +25,12 @@ const READ_BACKOFF: Backoff = Backoff {
     max_delay: Duration::from_secs(4),
     attempts: u32::MAX,
 };
+
+/// The manager records a task's new state a moment after its container's event; looking at once would miss it.
+const AFTER_EVENT: Duration = Duration::from_millis(100);
+
+/// How long the engine may take to say what time it is before the gate counts tasks from when it saw them.
+const CLOCK_READ: Duration = Duration::from_secs(5);
 
 /// Where progress of a long call goes; the app forwards it to the UI, the CLI prints it.
 pub type ProgressSender = UnboundedSender<Progress>;
@@ -97,8 +109,12 @@ pub(crate) enum Verdict {
 }
 
 impl Orchestrator {
-    /// Watches the tasks of `deployment_id` until they are all running and healthy for `gate.settle`, something
-    /// decides otherwise, or `gate.timeout` passes.
+    /// Watches the tasks of `deployment_id` until they are all running and healthy and each has been for
+    /// `gate.settle`, something decides otherwise, or `gate.timeout` passes. Each task's settle time starts when
+    /// the engine says it turned running (for a task with a health check: healthy), so it overlaps the swarm's own
+    /// monitor window instead of following it; an update the swarm still reports as rolling is judged once its
+    /// tasks outlived that window too (see [`watch_window`]). The gate looks again on every engine event of the
+    /// service and its containers, and at least every `gate.poll`.
     pub(crate) async fn judge(
         &self,
         service_id: &str,
@@ -108,7 +124,11 @@ impl Orchestrator {
     ) -> Result<Verdict> {
         let gate = &options.gate;
         let deadline = Instant::now() + gate.timeout;
-        let mut healthy_since: Option<Instant> = None;
+        let mut ready_since = ReadySince {
+            engine_offset: self.engine_clock_offset().await,
+            since: HashMap::new(),
+        };
+        let mut wakeups = Some(self.gate_wakeups(service_id));
         let mut last_update: Option<UpdateStatus> = None;
         let mut seen: HashMap<String, (String, String, TaskHealth)> = HashMap::new();
         let mut failed_reads = 0;
@@ -167,12 +187,6 @@ impl Orchestrator {
                 }
                 _ => {}
             }
-            let settled_state = match expect {
-                Expect::Create => {
-                    matches!(update.state, UpdateState::None | UpdateState::Completed)
-                }
-                Expect::Update => update.state == UpdateState::Completed,
-            };
             let desired = desired_replicas(&service);
             // One poll is one simultaneous snapshot; within it the new tasks are reported before the old ones,
             // so a reader replaying the events sees what was already running when an old task was told to stop.
@@ -196,9 +210,26 @@ impl Orchestrator {
                 .filter(|t| t.deployment_id.as_deref() == Some(deployment_id))
                 .collect();
             let failure = ours.iter().find_map(|task| task_failure(task));
-            if let (true, Some(reason)) = (settled_state, &failure) {
+            let engine_done = match expect {
+                Expect::Create => {
+                    matches!(update.state, UpdateState::None | UpdateState::Completed)
+                }
+                Expect::Update => update.state == UpdateState::Completed,
+            };
+            if let (true, Some(reason)) = (engine_done, &failure) {
                 return Ok(Verdict::Unhealthy(reason.clone()));
             }
+            let old_all_stopping = tasks
+                .iter()
+                .filter(|t| !is_new(t))
+                .all(|t| t.desired_state != "running");
+            let watch_for = watch_window(
+                expect,
+                update.state,
+                old_all_stopping,
+                gate.settle,
+                update_monitor(&service),
+            );
             let ready: Vec<&&TaskInfo> = ours
                 .iter()
                 .filter(|t| {
@@ -207,18 +238,23 @@ impl Orchestrator {
                         && t.health.counts_as_healthy()
                 })
                 .collect();
-            let all_ready = settled_state && failure.is_none() && ready.len() as u64 >= desired;
+            let all_ready =
+                watch_for.is_some() && failure.is_none() && ready.len() as u64 >= desired;
             let now = Instant::now();
-            healthy_since = if all_ready {
-                healthy_since.or(Some(now))
-            } else {
-                None
-            };
-            if let Some(since) = healthy_since {
-                if now.duration_since(since) >= gate.settle {
-                    let container_id = ready.iter().find_map(|t| t.container_id.clone());
-                    return Ok(Verdict::Healthy { container_id });
+            ready_since.track(&ready, now);
+            let settle_left = ready_since
+                .youngest(now)
+                .map(|watched| watch_for.unwrap_or(gate.settle).saturating_sub(watched));
+            if all_ready && settle_left == Some(Duration::ZERO) {
+                if !engine_done {
+                    options.phase(format!(
+                        "every new task has run healthy past the update's monitor window; the swarm marks the \
+                         update completed after its update delay ({:?})",
+                        update_delay(&service)
+                    ));
                 }
+                let container_id = ready.iter().find_map(|t| t.container_id.clone());
+                return Ok(Verdict::Healthy { container_id });
             }
             if now >= deadline {
                 return Ok(Verdict::Unhealthy(format!(
@@ -229,17 +265,65 @@ impl Orchestrator {
                     failure.map(|f| format!("; {f}")).unwrap_or_default()
                 )));
             }
-            let wait = if healthy_since.is_some() {
-                gate.poll.min(gate.settle)
-            } else {
-                gate.poll
+            let wait = match settle_left {
+                Some(left) if all_ready => gate.poll.min(left),
+                _ => gate.poll,
             };
-            tokio::time::sleep(
+            let nap = tokio::time::sleep(
                 wait.min(deadline.saturating_duration_since(now))
                     .max(Duration::from_millis(50)),
-            )
-            .await;
+            );
+            match wakeups.as_mut() {
+                Some(events) => tokio::select! {
+                    () = nap => {}
+                    event = events.next() => match event {
+                        Some(()) => tokio::time::sleep(AFTER_EVENT).await,
+                        // Without events the gate still looks every `poll`.
+                        None => wakeups = None,
+                    },
+                },
+                None => nap.await,
+            }
         }
+    }
+
+    /// The engine's clock minus ours, so task times the engine stamped can be compared with now; `None` when the
+    /// engine does not say in time.
+    async fn engine_clock_offset(&self) -> Option<chrono::TimeDelta> {
+        let info = tokio::time::timeout(CLOCK_READ, self.docker.info())
+            .await
+            .ok()?
+            .ok()?;
+        let engine_now = chrono::DateTime::parse_from_rfc3339(info.system_time.as_deref()?).ok()?;
+        Some(engine_now.with_timezone(&chrono::Utc) - chrono::Utc::now())
+    }
+
+    /// A tick for every engine event of the service (its update state) or of its containers (start, health, exit);
+    /// ends when the stream fails.
+    fn gate_wakeups(&self, service_id: &str) -> BoxStream<'static, ()> {
+        let subscribe = |filters: [(&str, String); 2]| {
+            let filters = filters
+                .into_iter()
+                .map(|(key, value)| (key.to_string(), vec![value]))
+                .collect();
+            self.docker.events(Some(EventsOptions {
+                since: None,
+                until: None,
+                filters: Some(filters),
+            }))
+        };
+        let service = subscribe([
+            ("type", "service".to_string()),
+            ("service", service_id.to_string()),
+        ]);
+        let containers = subscribe([
+            ("type", "container".to_string()),
+            ("label", format!("com.docker.swarm.service.id={service_id}")),
+        ]);
+        futures_util::stream::select(service, containers)
+            .take_while(|event| std::future::ready(event.is_ok()))
+            .map(|_| ())
+            .boxed()
     }
 
     /// The service and its tasks, read together for one look of the gate.
@@ -248,6 +332,49 @@ impl Orchestrator {
         let tasks = self.task_infos(service_id).await?;
         Ok((service, tasks))
     }
+}
+
+/// When each ready task of the deployment became ready, on our clock.
+struct ReadySince {
+    /// The engine's clock minus ours; without it a task counts from when the gate first saw it ready.
+    engine_offset: Option<chrono::TimeDelta>,
+    since: HashMap<String, Instant>,
+}
+
+impl ReadySince {
+    /// Remembers newly ready tasks from the time the engine stamped on their state, and forgets tasks no longer
+    /// ready (a task that comes back is a new task with a new stamp).
+    fn track(&mut self, ready: &[&&TaskInfo], now: Instant) {
+        self.since
+            .retain(|id, _| ready.iter().any(|task| &task.id == id));
+        let engine_now = self.engine_offset.map(|offset| chrono::Utc::now() + offset);
+        for task in ready {
+            if !self.since.contains_key(&task.id) {
+                let ready_for = engine_now
+                    .and_then(|engine_now| ready_for(task.updated_at.as_deref()?, engine_now))
+                    .unwrap_or_default();
+                let since = now.checked_sub(ready_for).unwrap_or(now);
+                self.since.insert(task.id.clone(), since);
+            }
+        }
+    }
+
+    /// How long the most recently ready task has been ready; `None` when none is.
+    fn youngest(&self, now: Instant) -> Option<Duration> {
+        self.since
+            .values()
+            .map(|since| now.saturating_duration_since(*since))
+            .min()
+    }
+}
+
+/// How long ago, by the engine's clock, a task's state was stamped; `None` for a stamp that does not parse or lies
+/// in the future.
+fn ready_for(stamp: &str, engine_now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let stamped = chrono::DateTime::parse_from_rfc3339(stamp).ok()?;
+    (engine_now - stamped.with_timezone(&chrono::Utc))
+        .to_std()
+        .ok()
 }
 
 fn task_failure(task: &TaskInfo) -> Option<String> {
@@ -279,6 +406,47 @@ fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 
+/// How long each new task must have run healthy before the gate may call the spec healthy, or `None` while the
+/// engine's state rules a verdict out. An update the swarm still reports as rolling is judged as soon as every slot
+/// has its new task (no old task is meant to run any more) and each was watched past the update's monitor window:
+/// the swarm then no longer acts on a failure of those tasks, and what remains of its update is the delay after
+/// the last batch, which the docker CLI does not wait for either.
+fn watch_window(
+    expect: Expect,
+    state: UpdateState,
+    old_all_stopping: bool,
+    settle: Duration,
+    monitor: Duration,
+) -> Option<Duration> {
+    match (expect, state) {
+        (Expect::Create, UpdateState::None | UpdateState::Completed)
+        | (Expect::Update, UpdateState::Completed) => Some(settle),
+        (Expect::Update, UpdateState::Updating) if old_all_stopping => Some(settle.max(monitor)),
+        _ => None,
+    }
+}
+
+fn update_monitor(service: &Service) -> Duration {
+    update_config_nanos(service, |config| config.monitor)
+}
+
+fn update_delay(service: &Service) -> Duration {
+    update_config_nanos(service, |config| config.delay)
+}
+
+fn update_config_nanos(
+    service: &Service,
+    field: impl Fn(&bollard::models::ServiceSpecUpdateConfig) -> Option<i64>,
+) -> Duration {
+    service
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.update_config.as_ref())
+        .and_then(field)
+        .and_then(|nanos| u64::try_from(nanos).ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
 fn desired_replicas(service: &Service) -> u64 {
     service
         .spec
@@ -291,6 +459,51 @@ fn desired_replicas(service: &Service) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_counts_as_ready_from_the_engines_stamp() {
+        let engine_now = chrono::DateTime::parse_from_rfc3339("2026-12-02T12:00:10.5Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .expect("a valid time");
+        assert_eq!(
+            ready_for("2026-12-02T12:00:00.250000000Z", engine_now),
+            Some(Duration::from_millis(10_250))
+        );
+        assert_eq!(ready_for("2026-12-02T12:00:11Z", engine_now), None);
+        assert_eq!(ready_for("not a time", engine_now), None);
+    }
+
+    #[test]
+    fn an_update_is_judged_once_its_tasks_outlived_the_monitor_window() {
+        let (settle, monitor) = (Duration::from_secs(10), Duration::from_secs(15));
+        let window = |expect, state, old_all_stopping| {
+            watch_window(expect, state, old_all_stopping, settle, monitor)
+        };
+        assert_eq!(
+            window(Expect::Update, UpdateState::Completed, true),
+            Some(settle)
+        );
+        assert_eq!(
+            window(Expect::Update, UpdateState::Updating, true),
+            Some(monitor)
+        );
+        assert_eq!(window(Expect::Update, UpdateState::Updating, false), None);
+        assert_eq!(window(Expect::Update, UpdateState::None, true), None);
+        assert_eq!(
+            window(Expect::Update, UpdateState::RollbackStarted, true),
+            None
+        );
+        assert_eq!(
+            window(Expect::Create, UpdateState::None, true),
+            Some(settle)
+        );
+        assert_eq!(window(Expect::Create, UpdateState::Updating, true), None);
+        assert_eq!(
+            watch_window(Expect::Update, UpdateState::Updating, true, monitor, settle),
+            Some(monitor),
+            "a settle time longer than the monitor window wins"
+        );
+    }
 
     #[test]
     fn failed_and_unhealthy_tasks_are_failures() {

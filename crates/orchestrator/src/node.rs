@@ -18,8 +18,10 @@ use crate::Orchestrator;
 
 /// How many times a node change is re-read and re-applied when another client changed the node meanwhile.
 const CHANGE_ATTEMPTS: u32 = 5;
-/// How long the raft may take to add or drop a manager, or refuse changes after it did.
-const ROLE_CHANGE: Duration = Duration::from_secs(180);
+/// How long the raft may take to add or drop a manager, or refuse changes after it did. The swarmkit of docker
+/// 20.10 can stall its store on a proposal made as a member joins; it frees itself by a leadership transfer it
+/// tries once a minute, and on a loaded two-core host the fourth try (3.5 minutes in) was the one that took.
+const ROLE_CHANGE: Duration = Duration::from_secs(300);
 const BUSY_BACKOFF: Backoff = Backoff {
     initial: Duration::from_secs(1),
     max_delay: Duration::from_secs(10),
@@ -156,7 +158,12 @@ impl Orchestrator {
             {
                 Ok(()) => return self.settled(&id, change).await,
                 Err(error) if error.is_out_of_sequence() && attempt < CHANGE_ATTEMPTS => continue,
-                Err(error) if error.is_transient() && started.elapsed() < ROLE_CHANGE => {
+                // Past a few quick retries a node that keeps changing under us is the swarm still reconciling a
+                // role change of its own; like a busy raft, that passes.
+                Err(error)
+                    if (error.is_transient() || error.is_out_of_sequence())
+                        && started.elapsed() < ROLE_CHANGE =>
+                {
                     busy += 1;
                     tracing::info!(%error, busy, "the swarm is busy; retrying the node change");
                     tokio::time::sleep(BUSY_BACKOFF.delay(busy)).await;

@@ -104,26 +104,22 @@ impl Orchestrator {
         self.tasks_matching(tasks, containers).await
     }
 
-    /// Tasks the filters select with their container health, in two calls whatever their number.
+    /// Tasks the filters select with their container health, in two concurrent calls whatever their number.
     pub(crate) async fn tasks_matching(
         &self,
         task_filters: HashMap<String, Vec<String>>,
         container_filters: HashMap<String, Vec<String>>,
     ) -> Result<Vec<TaskInfo>> {
-        let tasks = self
-            .docker
-            .list_tasks(Some(ListTasksOptions {
+        let (tasks, containers) = tokio::try_join!(
+            self.docker.list_tasks(Some(ListTasksOptions {
                 filters: Some(task_filters),
-            }))
-            .await?;
-        let containers = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
+            })),
+            self.docker.list_containers(Some(ListContainersOptions {
                 all: true,
                 filters: Some(container_filters),
                 ..Default::default()
-            }))
-            .await?;
+            })),
+        )?;
         let health_by_container: HashMap<String, TaskHealth> = containers
             .iter()
             .filter_map(|c| {

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::Node;
 use bollard::query_parameters::{ListNetworksOptions, ListNodesOptions, ListServicesOptions};
+use futures_util::TryFutureExt;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{OrgNetwork, TaskInfo, UpdateState};
 use crate::naming::{self, label, MANAGED_BY};
 use crate::Orchestrator;
@@ -79,37 +80,38 @@ pub struct Topology {
 }
 
 impl Orchestrator {
-    /// The topology in five calls whatever the number of services: services (with status), tasks, containers
-    /// (for health), networks and nodes.
+    /// The topology in five concurrent calls whatever the number of services: services (with status), tasks,
+    /// containers (for health), networks and nodes.
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn topology(&self) -> Result<Topology> {
         let ours = HashMap::from([(
             "label".to_string(),
             vec![format!("{}={MANAGED_BY}", label::MANAGED_BY)],
         )]);
-        let services = self
-            .docker
-            .list_services(Some(ListServicesOptions {
-                filters: Some(ours.clone()),
-                status: Some(true),
-            }))
-            .await?;
-        let tasks = self
-            .tasks_matching(
+        // The calls are independent: asked together, the snapshot takes as long as the slowest one.
+        let (services, tasks, networks, nodes) = tokio::try_join!(
+            self.docker
+                .list_services(Some(ListServicesOptions {
+                    filters: Some(ours.clone()),
+                    status: Some(true),
+                }))
+                .map_err(Error::from),
+            self.tasks_matching(
                 HashMap::new(),
                 HashMap::from([(
                     "label".to_string(),
                     vec!["com.docker.swarm.service.id".to_string()],
                 )]),
-            )
-            .await?;
-        let networks = self
-            .docker
-            .list_networks(Some(ListNetworksOptions {
-                filters: Some(ours),
-            }))
-            .await?;
-        let nodes = self.docker.list_nodes(None::<ListNodesOptions>).await?;
+            ),
+            self.docker
+                .list_networks(Some(ListNetworksOptions {
+                    filters: Some(ours.clone()),
+                }))
+                .map_err(Error::from),
+            self.docker
+                .list_nodes(None::<ListNodesOptions>)
+                .map_err(Error::from),
+        )?;
 
         let mut orgs: BTreeMap<String, OrgTopology> = BTreeMap::new();
         for network in &networks {

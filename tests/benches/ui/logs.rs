@@ -7,10 +7,11 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use swarmdeck_orchestrator::{HealthCheck, LogQuery, Orchestrator};
 use swarmdeck_tests::app::{attribute_of, click, text_of, Driver};
-use swarmdeck_tests::{fast_run, fixture_health_check, fixture_request, TestResult};
+use swarmdeck_tests::{fixture_health_check, fixture_request, TestResult};
 use thirtyfour::prelude::*;
 use tokio_util::sync::CancellationToken;
 
+use crate::deploy_on_home;
 use crate::memory::{app_processes, total_kib};
 use crate::report::{LogFigures, Report};
 use crate::{pairs, CONTROL_WINDOW, FORM_HEALTH_INTERVAL_SECS, LOG_RATE, LOG_WINDOW};
@@ -73,14 +74,8 @@ pub(crate) async fn logs(
         retries: 3,
         ..fixture_health_check()
     });
-    let service = orchestrator
-        .deploy(&request, &fast_run())
-        .await?
-        .service_name;
-
     // The page was loaded afresh for this scenario, so it shows the engine's topology, with this service.
-    click(page, "tab-home").await?;
-    text_of(page, &format!("service-{service}"), |t| t.contains("1/1")).await?;
+    let service = deploy_on_home(orchestrator, &request, page).await?;
     click(page, &format!("open-{service}")).await?;
     attribute_of(page, "service-panel", "data-service", |s| s == service).await?;
     // The control: the same flood into the engine, and the same follow of it read here, with the logs view

@@ -1,12 +1,17 @@
 //! UI benchmarks of the real app as users run it (the release build, target/release/swarmdeck-app) driven through
-//! tauri-driver, against the real engine: idle memory, topology first paint and panning at 50 orgs / 200 services,
-//! and a 2,000 lines/s log follow, each scenario on a freshly loaded page. Run with `make bench` (under Xvfb when
-//! there is no display), or `SWARMDECK_UI_BENCH=logs` for the log follow alone; the figures go to stdout and
-//! `target/bench/ui.txt`. Targets are reported as met or missed, never asserted.
+//! tauri-driver, against the real engine: cold start to the first frame with data, idle memory, topology first
+//! paint and panning at 50 orgs / 200 services, engine event to painted change, a 2,000 lines/s log follow, each scenario on a freshly loaded page, and then, in an app of its own that reaches
+//! the engine through a counting proxy, the figures of 50 running tasks on screen and the console's keystroke echo.
+//! Run with `make bench` (under Xvfb when there is no display), or `SWARMDECK_UI_BENCH=logs` (`=resources`, `=start`) for
+//! one scenario alone; the figures go to stdout and `target/bench/ui.txt`. Targets are reported as met or missed,
+//! never asserted.
 
+mod events;
 mod logs;
 mod memory;
 mod report;
+mod resources;
+mod startup;
 mod topology;
 
 use std::time::Duration;
@@ -17,9 +22,12 @@ use swarmdeck_tests::app::{text_of, workspace_root, Driver};
 use swarmdeck_tests::{engine, eventually, org_id, TestResult};
 use thirtyfour::prelude::*;
 
+use events::events;
 use logs::logs;
 use memory::{app_processes, load_average};
 use report::Report;
+use resources::resources;
+use startup::cold_starts;
 use topology::topology;
 
 /// The app measured: the release build, as users run it.
@@ -44,7 +52,11 @@ const CONTROL_WINDOW: Duration = Duration::from_secs(20);
 
 const FIRST_PAINT_TARGET_MS: f64 = 1_500.0;
 const STALL_TARGET_MS: f64 = 100.0;
-const IDLE_PSS_TARGET_MIB: f64 = 250.0;
+const IDLE_PSS_TARGET_MIB: f64 = 200.0;
+const WATCH_CPU_TARGET_PERCENT: f64 = 5.0;
+const COLD_START_TARGET_MS: f64 = 1_500.0;
+const EVENT_TARGET_MS: f64 = 300.0;
+const ECHO_TARGET_MS: f64 = 50.0;
 
 #[tokio::main]
 async fn main() -> TestResult {
@@ -54,13 +66,24 @@ async fn main() -> TestResult {
         load_start: load_average(),
         ..Report::default()
     };
+    let only = std::env::var("SWARMDECK_UI_BENCH").ok();
     let result = async {
-        let driver = Driver::start("UI bench", false)?;
-        let page = driver.session(APP).await?;
-        let measured = run(&orchestrator, &org, &driver, &page, &mut report).await;
-        let quit = page.quit().await;
-        measured?;
-        quit?;
+        if only.as_deref() != Some("resources") {
+            let driver = Driver::start("UI bench", false)?;
+            if only.is_none() || only.as_deref() == Some("start") {
+                cold_starts(&driver, &mut report).await?;
+            }
+            if only.as_deref() != Some("start") {
+                let page = driver.session(APP).await?;
+                let measured = run(&orchestrator, &org, &driver, &page, &mut report).await;
+                let quit = page.quit().await;
+                measured?;
+                quit?;
+            }
+        }
+        if only.is_none() || only.as_deref() == Some("resources") {
+            resources(&orchestrator, &org, &mut report).await?;
+        }
         TestResult::Ok(())
     }
     .await;
@@ -99,7 +122,10 @@ async fn run(
 
     if !only_logs {
         topology(page, report).await?;
-        // The log follow gets a page of its own, as a user opening it sees it, not the synthetic graph's leftovers.
+        // Each following scenario gets a page of its own, as a user opening it sees it, not the synthetic graph's
+        // leftovers or the previous scenario's observers.
+        open_bench_page(page).await?;
+        events(orchestrator, org, page, report).await?;
         open_bench_page(page).await?;
     }
     logs(orchestrator, org, driver, page, report).await
@@ -150,4 +176,19 @@ fn pairs(value: &Value) -> TestResult<Vec<(f64, f64)>> {
             _ => Err("not a pair of numbers".into()),
         })
         .collect()
+}
+
+/// Deploys `request` and waits until the page's Home table shows it running; its swarm name.
+async fn deploy_on_home(
+    orchestrator: &Orchestrator,
+    request: &swarmdeck_orchestrator::DeployRequest,
+    page: &WebDriver,
+) -> TestResult<String> {
+    let service = orchestrator
+        .deploy(request, &swarmdeck_tests::fast_run())
+        .await?
+        .service_name;
+    swarmdeck_tests::app::click(page, "tab-home").await?;
+    text_of(page, &format!("service-{service}"), |t| t.contains("1/1")).await?;
+    Ok(service)
 }

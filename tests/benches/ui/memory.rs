@@ -1,4 +1,4 @@
-//! Memory: PSS of the app and every process it started, and the machine's load around the run.
+//! Memory and CPU time of the app and every process it started, and the machine's load around the run.
 
 use std::collections::HashMap;
 
@@ -100,6 +100,26 @@ fn pss_kib(pid: u32) -> Option<u64> {
             .parse()
             .ok()
     })
+}
+
+/// Clock ticks of /proc/<pid>/stat: USER_HZ, which the Linux ABI fixes at 100.
+pub(crate) const TICKS_PER_SECOND: f64 = 100.0;
+
+/// CPU time (user and system, every thread) the processes have used so far; one ended meanwhile counts nothing.
+pub(crate) fn cpu_seconds(processes: &[Process]) -> f64 {
+    let ticks: u64 = processes
+        .iter()
+        .filter_map(|process| {
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", process.pid)).ok()?;
+            let after_name = stat.get(stat.rfind(')')? + 1..)?;
+            // Fields 14 and 15 (utime, stime); the text after the name starts at field 3.
+            let mut fields = after_name.split_whitespace().skip(11);
+            let user: u64 = fields.next()?.parse().ok()?;
+            let system: u64 = fields.next()?.parse().ok()?;
+            Some(user + system)
+        })
+        .sum();
+    ticks as f64 / TICKS_PER_SECOND
 }
 
 pub(crate) fn total_kib(processes: &[Process]) -> u64 {
