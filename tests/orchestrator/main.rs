@@ -1,5 +1,6 @@
 //! The orchestrator against a real engine in swarm mode. One binary, one module per capability.
 
+mod contexts;
 mod deploy;
 mod exec;
 mod faults;

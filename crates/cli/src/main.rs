@@ -4,6 +4,7 @@
 //! printers of their progress.
 
 mod args;
+mod context;
 mod error;
 mod exec;
 mod files;
@@ -31,8 +32,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::args::{
-    Cli, ClusterCommand, Command, IsolationCommand, LogsArgs, NetworkCommand, NodeCommand,
-    OrgCommand, SwarmCommand,
+    Cli, ClusterCommand, Command, ContextCommand, IsolationCommand, LogsArgs, NetworkCommand,
+    NodeCommand, OrgCommand, SwarmCommand,
 };
 use crate::error::CliError;
 use crate::output::Output;
@@ -44,6 +45,7 @@ const LOG_ENV: &str = "SWARMDECK_LOG";
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    context::remember_flag(cli.context.clone());
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
@@ -88,6 +90,9 @@ fn is_reported_error(meta: &tracing::Metadata<'_>) -> bool {
 async fn run(cli: Cli) -> Result<(), CliError> {
     let out = Output { json: cli.json };
     match cli.command {
+        Command::Context(ContextCommand::Ls) => {
+            out.emit(&context::list()?, |rows| context::contexts_text(rows))
+        }
         Command::Swarm(SwarmCommand::Init) => {
             let info = connect().await?.init_swarm().await?;
             out.emit(&info, output::swarm_info)
@@ -329,9 +334,11 @@ struct Removed {
 }
 
 async fn connect() -> Result<Orchestrator, CliError> {
-    Ok(Orchestrator::connect_local()
-        .await?
-        .with_registry_credentials(registry::docker_config_credentials()))
+    let core = match context::chosen_endpoint()? {
+        Some(endpoint) => Orchestrator::connect(&endpoint).await?.orchestrator,
+        None => Orchestrator::connect_local().await?,
+    };
+    Ok(core.with_registry_credentials(registry::docker_config_credentials()))
 }
 
 /// Runs a spec-writing call while a task prints its progress to stderr, and waits for the printer to drain

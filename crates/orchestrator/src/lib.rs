@@ -10,6 +10,7 @@ pub mod changes;
 mod cluster;
 pub mod compose;
 mod connection;
+pub mod contexts;
 mod desired;
 mod error;
 mod exec;

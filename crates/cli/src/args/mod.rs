@@ -28,6 +28,10 @@ pub struct Cli {
     /// Machine output: one JSON document on stdout per command (one object per line for `logs -f`).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The Docker context whose engine to use, as with `docker --context`; without it `DOCKER_HOST`, then
+    /// `DOCKER_CONTEXT`, then the current context of the Docker configuration decide.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -37,6 +41,9 @@ pub enum Command {
     /// Swarm mode of this engine.
     #[command(subcommand)]
     Swarm(SwarmCommand),
+    /// The Docker contexts of your Docker configuration (`DOCKER_CONFIG`, else `~/.docker`).
+    #[command(subcommand)]
+    Context(ContextCommand),
     /// Create a service, or update it when it exists, and wait until it is healthy.
     Deploy(DeployArgs),
     /// Change some fields of a running service and roll the change out.
@@ -217,6 +224,12 @@ pub enum SwarmCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ContextCommand {
+    /// List them with their engines, the current one starred.
+    Ls,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// The organization's overlay network.
     #[command(subcommand)]
@@ -303,7 +316,27 @@ mod tests {
             parse(&["--json", "org", "services", "acme"]),
             Ok(Cli {
                 json: true,
-                command: Command::Org(OrgCommand::Services { .. })
+                command: Command::Org(OrgCommand::Services { .. }),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_context_flag_goes_anywhere_on_the_line() {
+        for line in [
+            &["--context", "prod", "swarm", "status"][..],
+            &["swarm", "status", "--context", "prod"][..],
+        ] {
+            let cli = parse(line).expect("parses");
+            assert_eq!(cli.context.as_deref(), Some("prod"));
+        }
+        assert!(matches!(
+            parse(&["context", "ls"]),
+            Ok(Cli {
+                command: Command::Context(ContextCommand::Ls),
+                context: None,
+                ..
             })
         ));
     }
