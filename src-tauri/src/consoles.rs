@@ -80,7 +80,20 @@ async fn run(
         handle,
         ..
     } = session;
+    // Resizes go to the engine on their own task, the latest size winning: a resize call the engine is slow to
+    // answer must not hold back the keys typed after it.
+    let (sizes, mut latest_size) = tokio::sync::watch::channel(None::<TerminalSize>);
     let resizer = handle.clone();
+    let resizing = tauri::async_runtime::spawn(async move {
+        while latest_size.changed().await.is_ok() {
+            let size = *latest_size.borrow_and_update();
+            if let Some(size) = size {
+                if let Err(error) = resizer.resize(size).await {
+                    tracing::debug!(%error, "console resize refused");
+                }
+            }
+        }
+    });
     let feeding = tauri::async_runtime::spawn(async move {
         while let Some(request) = requests.recv().await {
             match request {
@@ -90,9 +103,7 @@ async fn run(
                     }
                 }
                 ConsoleRequest::Resize(size) => {
-                    if let Err(error) = resizer.resize(size).await {
-                        tracing::debug!(%error, "console resize refused");
-                    }
+                    let _ = sizes.send(Some(size));
                 }
             }
         }
@@ -112,6 +123,7 @@ async fn run(
         }
     }
     feeding.abort();
+    resizing.abort();
     let end = match failure {
         Some(error) => ConsoleEvent::Failed {
             error: AppError::from(error),

@@ -44,3 +44,29 @@ export function runningSlots(tasks: TaskInfo[]): number[] {
     .map((task) => task.slot as number);
   return [...new Set(slots)].sort((a, b) => a - b);
 }
+
+/**
+ * Sends a console's typed input in order. Each command call runs on a task of its own in the backend, so two calls
+ * in flight can reach the program in either order (typed fast, "console" arrived as "cosnole"): one call at a time,
+ * and what is typed meanwhile goes next, joined.
+ */
+export function inOrder(send: (data: string) => Promise<unknown>): (data: string) => void {
+  let pending = "";
+  let sending = false;
+  const drain = async (): Promise<void> => {
+    sending = true;
+    try {
+      while (pending) {
+        const chunk = pending;
+        pending = "";
+        await send(chunk).catch(() => undefined);
+      }
+    } finally {
+      sending = false;
+    }
+  };
+  return (data) => {
+    pending += data;
+    if (!sending) void drain();
+  };
+}
