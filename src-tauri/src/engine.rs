@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use swarmdeck_orchestrator::{Change, ChangeStream, Orchestrator};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event as _;
 use tokio::sync::{Notify, RwLock};
 use tracing::{info, warn};
@@ -38,7 +38,9 @@ impl Engine {
     pub fn new(profile: ConnectionProfile, logins: Arc<RegistryLogins>) -> Arc<Self> {
         Arc::new(Engine {
             orchestrator: RwLock::new(None),
-            state: RwLock::new(ConnectionState::Connecting),
+            state: RwLock::new(ConnectionState::Connecting {
+                profile: profile.label(),
+            }),
             profile: RwLock::new(profile),
             retry: Notify::new(),
             profile_changed: Notify::new(),
@@ -65,18 +67,20 @@ impl Engine {
     }
 
     /// Switches to another connection profile and reconnects now; the profile in use again changes nothing.
-    pub async fn use_profile(&self, profile: ConnectionProfile) {
+    /// Returns whether the engine changed.
+    pub async fn use_profile(&self, profile: ConnectionProfile) -> bool {
         let mut current = self.profile.write().await;
         // Saving a theme or a registry login must not drop a working connection: only a different engine is
         // worth reconnecting.
         let same_engine = current.name == profile.name && current.kind == profile.kind;
         *current = profile;
         if same_engine {
-            return;
+            return false;
         }
         drop(current);
         self.profile_changed.notify_one();
         self.retry.notify_waiters();
+        true
     }
 
     /// Retries at once instead of waiting for the backoff. Only a watcher waiting to retry hears it: asked while
@@ -95,17 +99,30 @@ impl Engine {
         let mut failures: u32 = 0;
         loop {
             let profile = self.profile.read().await.clone();
-            let reason = match Orchestrator::connect(&profile.endpoint()).await {
+            let label = profile.label();
+            let connection = match profile.endpoint() {
+                Ok(endpoint) => Orchestrator::connect(&endpoint)
+                    .await
+                    .map_err(|error| error.to_string()),
+                Err(problem) => Err(problem),
+            };
+            let reason = match connection {
                 Ok(connected) => {
-                    let (orchestrator, version) =
-                        (connected.orchestrator, connected.engine_version);
+                    let orchestrator = connected.orchestrator;
                     let connected_at = tokio::time::Instant::now();
-                    info!(%version, profile = %profile.name, "engine connected");
+                    info!(version = %connected.engine_version, profile = %profile.name, "engine connected");
+                    for notice in &connected.notices {
+                        warn!(%notice, profile = %profile.name, "connection");
+                    }
                     *self.orchestrator.write().await = Some(orchestrator.clone());
+                    let manager_hosts = connected.role.manager_hosts();
                     self.set_state(
                         &app,
                         ConnectionState::Connected {
-                            engine_version: version,
+                            profile: label.clone(),
+                            engine_version: connected.engine_version,
+                            notices: connected.notices,
+                            manager_hosts,
                         },
                     )
                     .await;
@@ -121,7 +138,7 @@ impl Engine {
                     failures = failures_after_connection(failures, connected_at.elapsed());
                     reason
                 }
-                Err(error) => redact_socket(&error.to_string()),
+                Err(error) => redact_socket(&error),
             };
             let delay = backoff(failures);
             failures = failures.saturating_add(1);
@@ -130,6 +147,7 @@ impl Engine {
             self.set_state(
                 &app,
                 ConnectionState::Disconnected {
+                    profile: label,
                     reason,
                     retry_in_ms,
                 },
@@ -162,6 +180,17 @@ impl Engine {
     }
 
     async fn set_state(&self, app: &AppHandle, state: ConnectionState) {
+        let profile = match &state {
+            ConnectionState::Connecting { profile }
+            | ConnectionState::Connected { profile, .. }
+            | ConnectionState::Disconnected { profile, .. } => profile,
+        };
+        // The window's title names the engine the user is acting on, where a taskbar or window switcher shows it.
+        if let Some(window) = app.get_webview_window("main") {
+            if let Err(error) = window.set_title(&format!("Swarmdeck — {profile}")) {
+                warn!(%error, "window title not set");
+            }
+        }
         *self.state.write().await = state.clone();
         if let Err(error) = ConnectionChanged(state).emit(app) {
             warn!(%error, "connection state not delivered to the UI");

@@ -8,14 +8,26 @@ use swarmdeck_orchestrator::changes;
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// The first attempt is under way.
-    Connecting,
+    Connecting {
+        /// The profile's name as people read it.
+        profile: String,
+    },
     /// The engine answers.
     Connected {
+        /// The profile's name as people read it.
+        profile: String,
         /// The engine's version.
         engine_version: String,
+        /// What the user should know about this connection: an unencrypted endpoint, a worker's engine.
+        notices: Vec<String>,
+        /// When the engine is a swarm worker: its managers' hosts, from its own swarm info, to connect to
+        /// instead.
+        manager_hosts: Vec<String>,
     },
     /// No engine answers; the app retries by itself.
     Disconnected {
+        /// The profile's name as people read it.
+        profile: String,
         /// What failed, in words.
         reason: String,
         /// When the next attempt starts, in milliseconds.

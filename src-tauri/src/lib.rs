@@ -60,10 +60,10 @@ impl AppState {
         id
     }
 
-    /// Ends every follow and console the page started. A page that loads again (a reload, a crash of the web
-    /// process) keeps none of its channels, and the app cannot tell from sending: the engine streams behind them
-    /// would run until the app quits.
-    async fn end_page_sessions(&self) {
+    /// Ends every follow and console: when the page loads again (a reload, a crash of the web process it keeps
+    /// none of its channels, and the app cannot tell from sending, so the engine streams behind them would run
+    /// until the app quits), and when another profile is chosen (they would show the old engine).
+    async fn end_engine_sessions(&self, why: &str) {
         let follows: Vec<CancellationToken> = self
             .follows
             .lock()
@@ -73,11 +73,7 @@ impl AppState {
             .collect();
         let consoles = self.consoles.close_all().await;
         if !follows.is_empty() || consoles > 0 {
-            tracing::info!(
-                follows = follows.len(),
-                consoles,
-                "the page loaded again; ending what the previous one followed"
-            );
+            tracing::info!(follows = follows.len(), consoles, %why, "ending follows and consoles");
         }
         for cancel in follows {
             cancel.cancel();
@@ -198,7 +194,7 @@ pub fn run() {
                 let app = webview.app_handle().clone();
                 tauri::async_runtime::spawn(async move {
                     if let Some(state) = app.try_state::<AppState>() {
-                        state.end_page_sessions().await;
+                        state.end_engine_sessions("the page loaded again").await;
                     }
                 });
             }

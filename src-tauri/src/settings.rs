@@ -1,10 +1,17 @@
 //! Settings and connection profiles, kept with tauri-plugin-store. A store file that cannot be read is moved
-//! aside and reported, never silently replaced.
+//! aside and reported, never silently replaced. Docker contexts are profiles by reference, resolved when used.
+//!
+//! The file is long because every rule a saved profile must keep sits here beside its unit test.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use swarmdeck_orchestrator::contexts::{ContextStore, DEFAULT_CONTEXT};
 use swarmdeck_orchestrator::Endpoint;
+
+/// How the active profile names a Docker context: `context:prod`. Contexts are read from the Docker
+/// configuration each time, never stored as profiles, so they stay as `docker context` leaves them.
+pub const CONTEXT_PREFIX: &str = "context:";
 
 /// Key of the settings document in the store.
 pub const STORE_KEY: &str = "settings";
@@ -32,6 +39,11 @@ pub enum ProfileKind {
         cert_path: String,
         /// The client key (PEM file).
         key_path: String,
+    },
+    /// A context of the user's Docker configuration, read when connecting (read-only here).
+    DockerContext {
+        /// The context's name.
+        context: String,
     },
 }
 
@@ -66,9 +78,39 @@ impl ConnectionProfile {
         }
     }
 
-    /// Where this profile's engine listens.
-    pub fn endpoint(&self) -> Endpoint {
+    /// The profile standing for a Docker context.
+    pub fn of_context(context: &str) -> Self {
+        ConnectionProfile {
+            name: format!("{CONTEXT_PREFIX}{context}"),
+            kind: ProfileKind::DockerContext {
+                context: context.to_string(),
+            },
+            registries: Vec::new(),
+        }
+    }
+
+    /// The name people read: a context's profile says it is one.
+    pub fn label(&self) -> String {
         match &self.kind {
+            ProfileKind::DockerContext { context } => format!("{context} (docker context)"),
+            _ => self.name.clone(),
+        }
+    }
+
+    /// Where this profile's engine listens; a Docker context is read now, so an edit with `docker context`
+    /// takes effect at the next connection.
+    pub fn endpoint(&self) -> Result<Endpoint, String> {
+        Ok(match &self.kind {
+            ProfileKind::DockerContext { context } => {
+                let store = ContextStore::from_env().ok_or_else(|| {
+                    "neither DOCKER_CONFIG nor HOME is set: there is no Docker configuration"
+                        .to_string()
+                })?;
+                store
+                    .get(context)
+                    .map_err(|error| error.to_string())?
+                    .endpoint
+            }
             ProfileKind::Local => Endpoint::Local,
             ProfileKind::Host { url } => Endpoint::Host { url: url.clone() },
             ProfileKind::Tls {
@@ -82,7 +124,7 @@ impl ConnectionProfile {
                 cert_path: cert_path.clone(),
                 key_path: key_path.clone(),
             },
-        }
+        })
     }
 }
 
@@ -139,8 +181,21 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Settings of a first start: the Docker configuration's current context is the active profile, as it is
+    /// the `docker` CLI's engine (the default context is the local profile).
+    pub fn first_start(current_context: Option<&str>) -> Self {
+        let mut settings = Settings::default();
+        if let Some(context) = current_context.filter(|c| *c != DEFAULT_CONTEXT) {
+            settings.active_profile = format!("{CONTEXT_PREFIX}{context}");
+        }
+        settings
+    }
+
     /// The active profile, or the local engine when the name matches none.
     pub fn active(&self) -> ConnectionProfile {
+        if let Some(context) = self.active_profile.strip_prefix(CONTEXT_PREFIX) {
+            return ConnectionProfile::of_context(context);
+        }
         self.profiles
             .iter()
             .find(|p| p.name == self.active_profile)
@@ -148,9 +203,15 @@ impl Settings {
             .unwrap_or_else(ConnectionProfile::local)
     }
 
-    /// Rules a saved settings document must keep.
-    pub fn validate(&self) -> Result<(), (String, String)> {
+    /// Rules a saved settings document must keep; `contexts` are the Docker contexts that exist now.
+    pub fn validate(&self, contexts: &[String]) -> Result<(), (String, String)> {
         for (index, profile) in self.profiles.iter().enumerate() {
+            if profile.name.starts_with(CONTEXT_PREFIX) {
+                return Err((
+                    format!("profiles.{index}.name"),
+                    format!("must not start with {CONTEXT_PREFIX:?}, which names Docker contexts"),
+                ));
+            }
             if profile.name.trim().is_empty() {
                 return Err((
                     format!("profiles.{index}.name"),
@@ -171,7 +232,23 @@ impl Settings {
             }
             match &profile.kind {
                 ProfileKind::Local => {}
+                ProfileKind::DockerContext { .. } => {
+                    return Err((
+                        format!("profiles.{index}.kind"),
+                        "Docker contexts are read from the Docker configuration, never saved as profiles"
+                            .to_string(),
+                    ))
+                }
                 ProfileKind::Host { url } => {
+                    if url.starts_with("ssh://") {
+                        return Err((
+                            format!("profiles.{index}.url"),
+                            "ssh:// is not supported (bollard has no SSH transport): forward the engine's \
+                             socket with `ssh -nNT -L /tmp/remote-docker.sock:/var/run/docker.sock user@host` \
+                             and use unix:///tmp/remote-docker.sock"
+                                .to_string(),
+                        ));
+                    }
                     if !["unix://", "tcp://", "http://"]
                         .iter()
                         .any(|s| url.starts_with(s))
@@ -209,10 +286,14 @@ impl Settings {
                 }
             }
         }
-        if !self.profiles.iter().any(|p| p.name == self.active_profile) {
+        let names_context = self
+            .active_profile
+            .strip_prefix(CONTEXT_PREFIX)
+            .is_some_and(|context| contexts.iter().any(|c| c == context));
+        if !names_context && !self.profiles.iter().any(|p| p.name == self.active_profile) {
             return Err((
                 "active_profile".to_string(),
-                "must name one of the profiles".to_string(),
+                "must name one of the profiles or Docker contexts".to_string(),
             ));
         }
         Ok(())
@@ -290,9 +371,44 @@ mod tests {
             registries: Vec::new(),
         });
         assert_eq!(
-            settings.validate().err().map(|(field, _)| field),
+            settings.validate(&[]).err().map(|(field, _)| field),
             Some("profiles.1.ca_path".to_string())
         );
+    }
+
+    #[test]
+    fn docker_contexts_are_chosen_by_reference_and_never_saved() {
+        let first = Settings::first_start(Some("prod"));
+        assert_eq!(first.active_profile, "context:prod");
+        assert_eq!(first.active(), ConnectionProfile::of_context("prod"));
+        assert_eq!(first.active().label(), "prod (docker context)");
+        assert_eq!(
+            first.validate(&[]).err().map(|(field, _)| field),
+            Some("active_profile".to_string()),
+            "a context that no longer exists cannot be chosen"
+        );
+        assert_eq!(first.validate(&["prod".to_string()]), Ok(()));
+        assert_eq!(
+            Settings::first_start(Some("default")).active_profile,
+            "local"
+        );
+        let mut saved = Settings::default();
+        saved.profiles.push(ConnectionProfile::of_context("prod"));
+        assert!(saved.validate(&["prod".to_string()]).is_err());
+        let mut ssh = Settings::default();
+        ssh.profiles.push(ConnectionProfile {
+            name: "remote".into(),
+            kind: ProfileKind::Host {
+                url: "ssh://admin@server".into(),
+            },
+            registries: Vec::new(),
+        });
+        let rule = ssh
+            .validate(&[])
+            .err()
+            .map(|(_, rule)| rule)
+            .unwrap_or_default();
+        assert!(rule.contains("not supported"), "{rule}");
     }
 
     #[test]
@@ -306,13 +422,13 @@ mod tests {
             registries: Vec::new(),
         });
         assert_eq!(
-            settings.validate().err().map(|(field, _)| field),
+            settings.validate(&[]).err().map(|(field, _)| field),
             Some("profiles.1.url".to_string())
         );
         settings.active_profile = "nope".into();
         settings.profiles.pop();
         assert_eq!(
-            settings.validate().err().map(|(field, _)| field),
+            settings.validate(&[]).err().map(|(field, _)| field),
             Some("active_profile".to_string())
         );
     }

@@ -4,6 +4,7 @@
 mod cluster;
 mod console;
 mod panel;
+mod profiles;
 mod registry;
 mod restart;
 mod secrets;

@@ -12,7 +12,7 @@ use thirtyfour::prelude::*;
 use crate::{attribute_of, click, fill, screenshot, text_of, with_app};
 
 /// Deploys the fixture into `org` with `env`, healthy, before the app opens.
-async fn deploy(
+pub(crate) async fn deploy(
     orchestrator: &Orchestrator,
     org: &str,
     version: &str,
@@ -27,7 +27,7 @@ async fn deploy(
 }
 
 /// Opens the panel of `service` from the home page's table.
-async fn open_panel(page: &WebDriver, service: &str) -> TestResult {
+pub(crate) async fn open_panel(page: &WebDriver, service: &str) -> TestResult {
     text_of(page, &format!("service-{service}"), |t| t.contains("1/1")).await?;
     click(page, &format!("open-{service}")).await?;
     attribute_of(page, "service-panel", "data-service", |s| s == service).await?;

@@ -7,28 +7,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use swarmdeck_tests::{cli_binary, engine, TestResult};
+use swarmdeck_tests::{cli_binary, docker_with_config, engine, TestResult};
 
 const NOWHERE: &str = "unix:///nonexistent/docker.sock";
-
-fn docker(config: &Path, args: &[&str]) -> TestResult {
-    let output = Command::new("docker")
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_CONTEXT")
-        .output()?;
-    if !output.status.success() {
-        return Err(format!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    Ok(())
-}
 
 fn swarmdeck(config: &Path, env: &[(&str, &str)], args: &[&str]) -> TestResult<Output> {
     let mut command = Command::new(cli_binary()?);
@@ -71,7 +52,7 @@ async fn a_context_made_by_docker_reaches_its_engine_with_the_docker_clis_preced
     let config = std::env::temp_dir().join(format!("swarmdeck-contexts-{}", std::process::id()));
     std::fs::create_dir_all(&config)?;
     let result = async {
-        docker(
+        docker_with_config(
             &config,
             &[
                 "context",
@@ -106,7 +87,7 @@ async fn a_context_made_by_docker_reaches_its_engine_with_the_docker_clis_preced
             "DOCKER_HOST comes before DOCKER_CONTEXT, as with docker"
         );
 
-        docker(&config, &["context", "use", "swarmdeck-test"])?;
+        docker_with_config(&config, &["context", "use", "swarmdeck-test"])?;
         assert_eq!(swarm_id_through(&config, &[], &[])?, swarm_id);
         let listed = swarmdeck(&config, &[], &["--json", "context", "ls"])?;
         assert!(

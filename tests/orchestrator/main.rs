@@ -14,6 +14,7 @@ mod secrets;
 mod stack;
 mod swarm;
 mod tenants;
+mod tls;
 mod topology;
 mod update;
 mod validation;

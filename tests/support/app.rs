@@ -30,7 +30,8 @@ impl Driver {
         Driver::start_with_env(who, screenshots, &[])
     }
 
-    /// [`Driver::start`] with extra environment for the app (`DOCKER_HOST` through a fault proxy, say).
+    /// [`Driver::start`] with extra environment for the app (`DOCKER_HOST` through a fault proxy, say); an empty
+    /// value removes a variable.
     pub fn start_with_env(
         who: &str,
         screenshots: bool,
@@ -53,7 +54,14 @@ impl Driver {
         if screenshots {
             command.env("SWARMDECK_GPU_COMPOSITING", "1");
         }
-        command.envs(env.iter().copied());
+        // An empty value removes the variable: the app must not see the suite's own `DOCKER_HOST`, say.
+        for (name, value) in env {
+            if value.is_empty() {
+                command.env_remove(name);
+            } else {
+                command.env(name, value);
+            }
+        }
         let process = command
             .args([
                 "--port",

@@ -5,6 +5,7 @@ pub mod app;
 pub mod proxy;
 pub mod registry;
 pub mod scratch;
+pub mod tls;
 
 mod cleanup;
 mod fixture;
@@ -111,6 +112,26 @@ where
         Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
         Err(join) => Err(join.into()),
     }
+}
+
+/// Runs the `docker` CLI with its configuration in `config` (never the user's), failing with its stderr.
+pub fn docker_with_config(config: &std::path::Path, args: &[&str]) -> TestResult {
+    let output = std::process::Command::new("docker")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .output()?;
+    if !output.status.success() {
+        return Err(format!(
+            "docker {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// The `swarmdeck` CLI binary of this build.

@@ -1,6 +1,7 @@
 //! A second, throwaway Docker engine that is not a swarm: dockerd in a network namespace of its own (so its swarm
 //! port 2377 does not meet the main engine's), removed with everything it made when dropped. Needs root and
-//! iproute2, as `../shared/guides/multinode.md` describes.
+//! iproute2, as `../shared/guides/multinode.md` describes. [`ScratchEngine::start_tls`] also listens on TCP with
+//! `--tlsverify`, with certificates made for it ([`TlsFiles`]).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use bollard::Docker;
 
+use crate::tls::TlsFiles;
 use crate::TestResult;
 
 /// A running scratch engine; dropping it stops the engine and removes its namespace and data.
@@ -19,11 +21,70 @@ pub struct ScratchEngine {
     pub host: String,
     /// The namespace's own address, to advertise.
     pub address: String,
+    /// The TLS listener's material, when it has one.
+    pub tls: Option<TlsFiles>,
+}
+
+/// Port of the TLS listener, as for any `dockerd --tlsverify`.
+pub const TLS_PORT: u16 = 2376;
+/// Port of an unencrypted TCP listener, as for any dockerd.
+pub const PLAIN_PORT: u16 = 2375;
+
+/// What the engine listens on besides its socket.
+#[derive(PartialEq)]
+enum Listener {
+    SocketOnly,
+    Tls,
+    PlainTcp,
 }
 
 impl ScratchEngine {
     /// Starts an engine and waits until it answers.
     pub async fn start() -> TestResult<ScratchEngine> {
+        Self::launch(Listener::SocketOnly).await
+    }
+
+    /// Starts an engine that also listens on `tcp://ADDRESS:2376` with `--tlsverify`, and waits until it answers.
+    pub async fn start_tls() -> TestResult<ScratchEngine> {
+        Self::launch(Listener::Tls).await
+    }
+
+    /// Starts an engine that also listens on `tcp://ADDRESS:2375` unencrypted, and waits until it answers.
+    pub async fn start_plain_tcp() -> TestResult<ScratchEngine> {
+        Self::launch(Listener::PlainTcp).await
+    }
+
+    /// [`ScratchEngine::start_tls`] in swarm mode (advertising its own address), with the fixture images.
+    pub async fn start_tls_swarm() -> TestResult<ScratchEngine> {
+        let scratch = Self::start_tls().await?;
+        let docker = scratch.docker().await?;
+        docker
+            .init_swarm(bollard::models::SwarmInitRequest {
+                listen_addr: Some("0.0.0.0:2377".into()),
+                advertise_addr: Some(scratch.address.clone()),
+                ..Default::default()
+            })
+            .await?;
+        crate::ensure_fixture_images(&docker).await?;
+        Ok(scratch)
+    }
+
+    /// The TLS listener's material.
+    pub fn tls_files(&self) -> TestResult<&TlsFiles> {
+        Ok(self.tls.as_ref().ok_or("the engine has no TLS listener")?)
+    }
+
+    /// `tcp://ADDRESS:2376`.
+    pub fn tls_url(&self) -> String {
+        format!("tcp://{}:{TLS_PORT}", self.address)
+    }
+
+    /// `tcp://ADDRESS:2375`.
+    pub fn plain_url(&self) -> String {
+        format!("tcp://{}:{PLAIN_PORT}", self.address)
+    }
+
+    async fn launch(listener: Listener) -> TestResult<ScratchEngine> {
         // Pick a /24 no other scratch engine of this run uses: the pid and a random byte pick it.
         let octet = (std::process::id() as u8).wrapping_add(rand::random::<u8>() % 64) | 1;
         let namespace = format!("sdt{}", rand::random::<u32>() % 100_000);
@@ -39,7 +100,11 @@ impl ScratchEngine {
             dir: dir.clone(),
             dockerd: None,
             address: address.clone(),
+            tls: None,
         };
+        if listener == Listener::Tls {
+            engine.tls = Some(TlsFiles::generate(&dir.join("tls"), address.parse()?)?);
+        }
         let inner = format!("{namespace}b");
         run(
             "ip",
@@ -68,6 +133,21 @@ impl ScratchEngine {
         in_ns(&["ip", "link", "set", &inner, "up"])?;
         in_ns(&["ip", "link", "set", "lo", "up"])?;
         let log = std::fs::File::create(dir.join("dockerd.log"))?;
+        let mut listen_args = Vec::new();
+        if listener == Listener::PlainTcp {
+            listen_args.extend(["-H".to_string(), format!("tcp://{address}:{PLAIN_PORT}")]);
+        }
+        if let Some(tls) = &engine.tls {
+            listen_args.extend(["-H".to_string(), format!("tcp://{address}:{TLS_PORT}")]);
+            listen_args.push("--tlsverify".to_string());
+            for (flag, path) in [
+                ("--tlscacert", &tls.ca),
+                ("--tlscert", &tls.server_cert),
+                ("--tlskey", &tls.server_key),
+            ] {
+                listen_args.extend([flag.to_string(), path.display().to_string()]);
+            }
+        }
         // nsenter, not `ip netns exec`, which remounts /sys so that dockerd finds no cgroups.
         engine.dockerd = Some(
             Command::new("nsenter")
@@ -77,6 +157,7 @@ impl ScratchEngine {
                 .args(["--exec-root", &dir.join("exec").display().to_string()])
                 .args(["--pidfile", &dir.join("dockerd.pid").display().to_string()])
                 .args(["-H", &engine.host])
+                .args(&listen_args)
                 // In its own namespace this removes nothing of the main engine's.
                 .args(["--bridge", "none"])
                 .stdout(log.try_clone()?)

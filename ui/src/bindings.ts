@@ -361,13 +361,26 @@ export type ConnectionProfile = {
 /**  The engine connection as the UI should show it. */
 export type ConnectionState = 
 /**  The first attempt is under way. */
-{ state: "connecting" } | 
+{ state: "connecting"; 
+/**  The profile's name as people read it. */
+profile: string } | 
 /**  The engine answers. */
 { state: "connected"; 
+/**  The profile's name as people read it. */
+profile: string; 
 /**  The engine's version. */
-engine_version: string } | 
+engine_version: string; 
+/**  What the user should know about this connection: an unencrypted endpoint, a worker's engine. */
+notices: string[]; 
+/**
+ *  When the engine is a swarm worker: its managers' hosts, from its own swarm info, to connect to
+ *  instead.
+ */
+manager_hosts: string[] } | 
 /**  No engine answers; the app retries by itself. */
 { state: "disconnected"; 
+/**  The profile's name as people read it. */
+profile: string; 
 /**  What failed, in words. */
 reason: string; 
 /**  When the next attempt starts, in milliseconds. */
@@ -489,6 +502,24 @@ export type DiskEnforcement =
 { kind: "not_enforced"; 
 /**  Why not, in plain words. */
 reason: string };
+
+/**  A Docker context, as a read-only connection profile. */
+export type DockerContextView = {
+	/**  What `active_profile` holds to use it: `context:NAME`. */
+	profile: string,
+	/**  The context's name. */
+	name: string,
+	/**  Its description. */
+	description: string,
+	/**  The engine address (`unix://…`, `tcp://…`, `ssh://…`). */
+	endpoint: string,
+	/**  Whether it connects with TLS and a client certificate. */
+	tls: boolean,
+	/**  Whether the Docker configuration names it current (the `docker` CLI's engine). */
+	current: boolean,
+	/**  Why it cannot be used here (SSH, incomplete TLS material). */
+	problem: string | null,
+};
 
 /**  How other services reach this one. */
 export type EndpointMode = 
@@ -989,7 +1020,11 @@ ca_path: string;
 /**  The client certificate (PEM file). */
 cert_path: string; 
 /**  The client key (PEM file). */
-key_path: string };
+key_path: string } | 
+/**  A context of the user's Docker configuration, read when connecting (read-only here). */
+{ kind: "docker_context"; 
+/**  The context's name. */
+context: string };
 
 /**  A step of a deploy, update or rollback as it happens. */
 export type Progress = 
@@ -1205,6 +1240,10 @@ export type SettingsView = {
 	settings: Settings,
 	/**  Set when the stored file was unreadable and moved aside. */
 	notice: string | null,
+	/**  The Docker contexts of the user's Docker configuration, read now: profiles that cannot be edited here. */
+	contexts: DockerContextView[],
+	/**  Why the contexts could not be read, when they could not. */
+	contexts_problem: string | null,
 };
 
 /**  One service of a recorded stack deployment. */

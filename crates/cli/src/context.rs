@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use swarmdeck_orchestrator::contexts::{ContextStore, DockerContext, DOCKER_HOST_ENV};
+use swarmdeck_orchestrator::contexts::{ContextStore, DockerContext};
 use swarmdeck_orchestrator::{Endpoint, Error};
 
 use crate::error::CliError;
@@ -36,6 +36,8 @@ pub struct ContextRow {
     pub tls: bool,
     /// Whether the Docker configuration names it current.
     pub current: bool,
+    /// Why Swarmdeck cannot use it (SSH, incomplete TLS material).
+    pub problem: Option<String>,
 }
 
 /// The contexts of the Docker configuration (`DOCKER_CONFIG`, else `~/.docker`).
@@ -44,23 +46,13 @@ pub fn list() -> Result<Vec<ContextRow>, CliError> {
 }
 
 fn row(context: DockerContext) -> ContextRow {
-    let (endpoint, tls) = match &context.endpoint {
-        Endpoint::Local => (
-            std::env::var(DOCKER_HOST_ENV)
-                .ok()
-                .filter(|host| !host.is_empty())
-                .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string()),
-            false,
-        ),
-        Endpoint::Host { url } => (url.clone(), false),
-        Endpoint::Tls { url, .. } => (url.clone(), true),
-    };
     ContextRow {
+        endpoint: context.address(),
+        tls: context.uses_tls(),
         name: context.name,
         description: context.description,
-        endpoint,
-        tls,
         current: context.current,
+        problem: context.problem,
     }
 }
 
@@ -78,7 +70,10 @@ pub fn contexts_text(rows: &[ContextRow]) -> String {
                     },
                     row.endpoint.clone(),
                     if row.tls { "yes" } else { "no" }.to_string(),
-                    row.description.clone(),
+                    match &row.problem {
+                        Some(problem) => format!("unusable: {problem}"),
+                        None => row.description.clone(),
+                    },
                 ]
             })
             .collect(),

@@ -335,7 +335,14 @@ struct Removed {
 
 async fn connect() -> Result<Orchestrator, CliError> {
     let core = match context::chosen_endpoint()? {
-        Some(endpoint) => Orchestrator::connect(&endpoint).await?.orchestrator,
+        Some(endpoint) => {
+            let connected = Orchestrator::connect(&endpoint).await?;
+            // On stderr, so that `--json` output stays one document.
+            for notice in &connected.notices {
+                eprintln!("warning: {notice}");
+            }
+            connected.orchestrator
+        }
         None => Orchestrator::connect_local().await?,
     };
     Ok(core.with_registry_credentials(registry::docker_config_credentials()))

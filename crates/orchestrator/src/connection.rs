@@ -15,7 +15,9 @@ use bollard::Docker;
 use futures_util::{Stream, StreamExt};
 
 use crate::changes::{cluster_change, ChangeKind};
+use crate::engine_role::EngineRole;
 use crate::error::{Error, Result};
+use crate::tls::{self, Attempt};
 use crate::Orchestrator;
 
 /// Seconds an engine request may take before it fails.
@@ -64,6 +66,35 @@ impl Endpoint {
         }
     }
 
+    /// The URL and TLS files, for explaining a failure.
+    fn attempt(&self) -> Attempt<'_> {
+        match self {
+            Endpoint::Local => Attempt {
+                url: "the local engine",
+                tls: None,
+            },
+            Endpoint::Host { url } => Attempt { url, tls: None },
+            Endpoint::Tls {
+                url,
+                ca_path,
+                cert_path,
+                key_path,
+            } => Attempt {
+                url,
+                tls: Some((ca_path, cert_path, key_path)),
+            },
+        }
+    }
+
+    /// Warnings about connecting this way.
+    fn notices(&self) -> Vec<String> {
+        match self {
+            Endpoint::Local => Vec::new(),
+            Endpoint::Host { url } => tls::notices(url, false),
+            Endpoint::Tls { url, .. } => tls::notices(url, true),
+        }
+    }
+
     fn client(&self) -> std::result::Result<Docker, bollard::errors::Error> {
         match self {
             Endpoint::Local => Docker::connect_with_defaults(),
@@ -91,6 +122,10 @@ pub struct Connected {
     pub orchestrator: Orchestrator,
     /// The engine's version, as it reports it.
     pub engine_version: String,
+    /// What the engine is in its swarm, and so what can be done through it.
+    pub role: EngineRole,
+    /// What the user should know about this connection (an unencrypted endpoint, a worker's engine).
+    pub notices: Vec<String>,
 }
 
 impl Orchestrator {
@@ -100,21 +135,40 @@ impl Orchestrator {
             endpoint: endpoint.describe(),
             reason,
         };
+        let explained = |error: bollard::errors::Error| {
+            unreachable(tls::explain(&endpoint.attempt(), &error_chain(&error)))
+        };
+        if let Endpoint::Tls {
+            ca_path,
+            cert_path,
+            key_path,
+            ..
+        } = endpoint
+        {
+            if let Some(problem) = tls::unusable_tls_files(ca_path, cert_path, key_path) {
+                return Err(unreachable(problem));
+            }
+        }
         let docker = endpoint
             .client()
-            .map_err(|error| unreachable(error.to_string()))?
+            .map_err(explained)?
             .negotiate_version()
             .await
-            .map_err(|error| unreachable(error.to_string()))?;
+            .map_err(explained)?;
         let engine_version = docker
             .version()
             .await
-            .map_err(|error| unreachable(format!("it does not answer: {error}")))?
+            .map_err(explained)?
             .version
             .unwrap_or_default();
+        let role = EngineRole::of(&docker.info().await.map_err(explained)?);
+        let mut notices = endpoint.notices();
+        notices.extend(role.notice());
         Ok(Connected {
             orchestrator: Orchestrator::new(docker),
             engine_version,
+            role,
+            notices,
         })
     }
 
@@ -210,6 +264,18 @@ impl ChangeStream {
             }
         }
     }
+}
+
+/// An error with every cause it wraps: the TLS alert that explains a failed handshake is a few causes down.
+fn error_chain(error: &bollard::errors::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn lost(reason: String) -> Error {

@@ -32,6 +32,28 @@ pub struct DockerContext {
     pub endpoint: Endpoint,
     /// Whether the Docker configuration names it as the current context.
     pub current: bool,
+    /// Why Swarmdeck cannot use it (an SSH endpoint, incomplete TLS material); its endpoint is then the host
+    /// as written, without TLS.
+    pub problem: Option<String>,
+}
+
+impl DockerContext {
+    /// The engine address as `docker context ls` shows it: for the default context, `DOCKER_HOST` or the
+    /// local socket.
+    pub fn address(&self) -> String {
+        match &self.endpoint {
+            Endpoint::Local => std::env::var(DOCKER_HOST_ENV)
+                .ok()
+                .filter(|host| !host.is_empty())
+                .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string()),
+            Endpoint::Host { url } | Endpoint::Tls { url, .. } => url.clone(),
+        }
+    }
+
+    /// Whether connections verify the engine with the context's CA and present a client certificate.
+    pub fn uses_tls(&self) -> bool {
+        matches!(self.endpoint, Endpoint::Tls { .. })
+    }
 }
 
 /// The contexts of one Docker configuration directory.
@@ -132,8 +154,20 @@ impl ContextStore {
         Ok(contexts)
     }
 
-    /// The context called `name`.
+    /// The context called `name`, if Swarmdeck can use it.
     pub fn get(&self, name: &str) -> Result<DockerContext> {
+        let context = self.get_listed(name)?;
+        match &context.problem {
+            Some(problem) => Err(Error::Unsupported {
+                what: format!("docker context {name}"),
+                reason: problem.clone(),
+            }),
+            None => Ok(context),
+        }
+    }
+
+    /// The context called `name`, usable or not.
+    fn get_listed(&self, name: &str) -> Result<DockerContext> {
         let is_current = self.current()? == name;
         if name == DEFAULT_CONTEXT {
             return Ok(default_context(is_current));
@@ -152,14 +186,19 @@ impl ContextStore {
     /// The engine a command uses, by the `docker` CLI's precedence: the `--context` flag, then `DOCKER_HOST` (the
     /// default context), then `DOCKER_CONTEXT`, then the current context of `config.json`.
     pub fn resolve(&self, flag: Option<&str>) -> Result<DockerContext> {
+        self.get(&self.chosen_name(flag)?)
+    }
+
+    /// The name of the context [`ContextStore::resolve`] picks.
+    pub fn chosen_name(&self, flag: Option<&str>) -> Result<String> {
         let name = chosen_context(
             flag,
             std::env::var(DOCKER_HOST_ENV).ok().as_deref(),
             std::env::var(DOCKER_CONTEXT_ENV).ok().as_deref(),
         );
         match name {
-            Some(name) => self.get(&name),
-            None => self.get(&self.current()?),
+            Some(name) => Ok(name),
+            None => self.current(),
         }
     }
 
@@ -185,8 +224,12 @@ impl ContextStore {
                 rule: "its docker endpoint has no host".into(),
             })?;
         let tls_dir = self.context_dir("tls", &meta.name).join("docker");
-        let endpoint = endpoint_of(&meta.name, &host, docker.skip_tls_verify, &tls_dir)?;
+        let (endpoint, problem) = match endpoint_of(&host, docker.skip_tls_verify, &tls_dir) {
+            Ok(endpoint) => (endpoint, None),
+            Err(problem) => (Endpoint::Host { url: host.clone() }, Some(problem)),
+        };
         Ok(DockerContext {
+            problem,
             description: meta
                 .metadata
                 .and_then(|metadata| metadata.description)
@@ -204,6 +247,7 @@ fn default_context(current: bool) -> DockerContext {
         description: "DOCKER_HOST, else the local socket".to_string(),
         endpoint: Endpoint::Local,
         current,
+        problem: None,
     }
 }
 
@@ -221,16 +265,18 @@ pub fn chosen_context(
 }
 
 /// The endpoint of a context's docker host and TLS folder (`ca.pem`, `cert.pem`, `key.pem`, as `docker context
-/// create --docker host=…,ca=…,cert=…,key=…` copies them there).
-fn endpoint_of(name: &str, host: &str, skip_tls_verify: bool, tls_dir: &Path) -> Result<Endpoint> {
+/// create --docker host=…,ca=…,cert=…,key=…` copies them there), or why Swarmdeck cannot use it.
+fn endpoint_of(
+    host: &str,
+    skip_tls_verify: bool,
+    tls_dir: &Path,
+) -> std::result::Result<Endpoint, String> {
     if host.starts_with("ssh://") {
-        return Err(Error::Unsupported {
-            what: format!("the SSH endpoint of docker context {name} ({host})"),
-            reason: "bollard, Swarmdeck's engine client, has no SSH transport; forward the engine's socket \
-                     instead (`ssh -nNT -L /tmp/remote-docker.sock:/var/run/docker.sock user@host`) and use \
-                     `unix:///tmp/remote-docker.sock`"
-                .into(),
-        });
+        return Err(format!(
+            "its endpoint {host} is SSH, and bollard, Swarmdeck's engine client, has no SSH transport; forward \
+             the engine's socket instead (`ssh -nNT -L /tmp/remote-docker.sock:/var/run/docker.sock user@host`) \
+             and use `unix:///tmp/remote-docker.sock`"
+        ));
     }
     let file = |file: &str| tls_dir.join(file);
     let present: Vec<&str> = ["ca.pem", "cert.pem", "key.pem"]
@@ -243,25 +289,19 @@ fn endpoint_of(name: &str, host: &str, skip_tls_verify: bool, tls_dir: &Path) ->
         });
     }
     if skip_tls_verify {
-        return Err(Error::Unsupported {
-            what: format!("docker context {name}"),
-            reason: "it skips verifying the engine's certificate, which Swarmdeck never does; give it the CA \
-                     that signed the engine's certificate"
-                .into(),
-        });
+        return Err("it skips verifying the engine's certificate, which Swarmdeck never does; give it the CA \
+                    that signed the engine's certificate"
+            .to_string());
     }
     if let Some(missing) = ["ca.pem", "cert.pem", "key.pem"]
         .into_iter()
         .find(|name| !present.contains(name))
     {
-        return Err(Error::Invalid {
-            field: format!("docker context {name}"),
-            rule: format!(
-                "its TLS material lacks {missing} (looked in {}); Swarmdeck needs the CA, a client \
-                 certificate and its key",
-                tls_dir.display()
-            ),
-        });
+        return Err(format!(
+            "its TLS material lacks {missing} (looked in {}); Swarmdeck needs the CA, a client certificate and \
+             its key",
+            tls_dir.display()
+        ));
     }
     let path = |name: &str| file(name).to_string_lossy().into_owned();
     Ok(Endpoint::Tls {
@@ -416,6 +456,13 @@ mod tests {
         let store = config.store();
         let missing = store.get("nope").expect_err("no such context").to_string();
         assert!(missing.contains("docker context nope"), "{missing}");
+        let listed = store.list().expect("unusable contexts are listed");
+        assert!(
+            listed
+                .iter()
+                .any(|c| c.name == "remote"
+                    && c.problem.as_deref().is_some_and(|p| p.contains("SSH")))
+        );
         let ssh = store.get("remote").expect_err("ssh").to_string();
         assert!(
             ssh.contains("SSH") && ssh.contains("ssh://admin@server"),

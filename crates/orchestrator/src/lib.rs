@@ -12,6 +12,7 @@ pub mod compose;
 mod connection;
 pub mod contexts;
 mod desired;
+mod engine_role;
 mod error;
 mod exec;
 mod files;
@@ -36,6 +37,7 @@ pub mod stack;
 mod stats;
 mod status;
 mod swarm;
+mod tls;
 mod topology;
 pub mod validate;
 
@@ -49,6 +51,7 @@ pub use cluster::{
 pub use connection::{
     Change, ChangeStream, Connected, Endpoint, DISCONNECT_NOTICED_WITHIN, LIVENESS_EVERY,
 };
+pub use engine_role::EngineRole;
 pub use error::{Error, Result};
 pub use exec::{ExecHandle, ExecOutput, ExecRequest, ExecSession, TerminalSize};
 pub use files::FileContent;

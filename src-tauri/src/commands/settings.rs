@@ -4,11 +4,14 @@ use tauri::{AppHandle, State};
 use tauri_plugin_store::StoreExt;
 
 use crate::dto::RegistryLoginInput;
-use crate::dto::SettingsView;
+use crate::dto::{DockerContextView, SettingsView};
 use crate::error::{AppError, CommandResult};
 use crate::registry_logins::PasswordStorage;
-use crate::settings::{ConnectionProfile, RegistryLogin, Settings, STORE_FILE, STORE_KEY};
+use crate::settings::{
+    ConnectionProfile, RegistryLogin, Settings, CONTEXT_PREFIX, STORE_FILE, STORE_KEY,
+};
 use crate::AppState;
+use swarmdeck_orchestrator::contexts::ContextStore;
 
 /// The settings in use.
 #[tauri::command]
@@ -17,10 +20,35 @@ pub async fn get_settings(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<SettingsView> {
+    let (contexts, contexts_problem) = match docker_contexts() {
+        Ok(contexts) => (contexts, None),
+        Err(problem) => (Vec::new(), Some(problem)),
+    };
     Ok(SettingsView {
         settings: load(&app)?,
         notice: state.settings_notice.lock().await.clone(),
+        contexts,
+        contexts_problem,
     })
+}
+
+/// The contexts of the user's Docker configuration as they are now.
+fn docker_contexts() -> Result<Vec<DockerContextView>, String> {
+    let store = ContextStore::from_env()
+        .ok_or_else(|| "neither DOCKER_CONFIG nor HOME is set".to_string())?;
+    let contexts = store.list().map_err(|error| error.to_string())?;
+    Ok(contexts
+        .into_iter()
+        .map(|context| DockerContextView {
+            profile: format!("{CONTEXT_PREFIX}{}", context.name),
+            endpoint: context.address(),
+            tls: context.uses_tls(),
+            name: context.name,
+            description: context.description,
+            current: context.current,
+            problem: context.problem,
+        })
+        .collect())
 }
 
 /// Saves the settings and connects with the active profile.
@@ -37,23 +65,39 @@ pub async fn save_settings(
 
 /// Checks, stores and applies settings: the engine follows the active profile.
 async fn save(app: &AppHandle, state: &AppState, settings: Settings) -> CommandResult<()> {
+    let context_names: Vec<String> = docker_contexts()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|context| context.problem.is_none())
+        .map(|context| context.name)
+        .collect();
     settings
-        .validate()
+        .validate(&context_names)
         .map_err(|(field, rule)| AppError::Invalid { field, rule })?;
     let store = app.store(STORE_FILE).map_err(store_error)?;
     let value = serde_json::to_value(&settings).map_err(|e| other("settings", e.to_string()))?;
     store.set(STORE_KEY, value);
     store.save().map_err(store_error)?;
-    state.engine.use_profile(settings.active()).await;
+    if state.engine.use_profile(settings.active()).await {
+        // Follows and consoles of the old engine would go on showing it under the new profile's name.
+        state
+            .end_engine_sessions("another connection profile was chosen")
+            .await;
+    }
     Ok(())
 }
 
-/// The stored settings, or the defaults when none are stored.
+/// The stored settings, or those of a first start (the current Docker context in use) when none are stored.
 pub fn load(app: &AppHandle) -> CommandResult<Settings> {
     let store = app.store(STORE_FILE).map_err(store_error)?;
     match store.get(STORE_KEY) {
         Some(value) => serde_json::from_value(value).map_err(|e| other("settings", e.to_string())),
-        None => Ok(Settings::default()),
+        None => {
+            // The context the `docker` CLI would use now (DOCKER_HOST, DOCKER_CONTEXT, the configuration's
+            // current context), as `docker` would pick it.
+            let current = ContextStore::from_env().and_then(|store| store.chosen_name(None).ok());
+            Ok(Settings::first_start(current.as_deref()))
+        }
     }
 }
 

@@ -13,6 +13,29 @@ pub struct SettingsView {
     pub settings: Settings,
     /// Set when the stored file was unreadable and moved aside.
     pub notice: Option<String>,
+    /// The Docker contexts of the user's Docker configuration, read now: profiles that cannot be edited here.
+    pub contexts: Vec<DockerContextView>,
+    /// Why the contexts could not be read, when they could not.
+    pub contexts_problem: Option<String>,
+}
+
+/// A Docker context, as a read-only connection profile.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DockerContextView {
+    /// What `active_profile` holds to use it: `context:NAME`.
+    pub profile: String,
+    /// The context's name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The engine address (`unix://…`, `tcp://…`, `ssh://…`).
+    pub endpoint: String,
+    /// Whether it connects with TLS and a client certificate.
+    pub tls: bool,
+    /// Whether the Docker configuration names it current (the `docker` CLI's engine).
+    pub current: bool,
+    /// Why it cannot be used here (SSH, incomplete TLS material).
+    pub problem: Option<String>,
 }
 
 /// A registry login as the user types it.

@@ -17,7 +17,7 @@ import { coalesce } from "./refresh";
 
 export class Deck {
   /** The engine connection, as last reported. */
-  connection = $state<ConnectionState>({ state: "connecting" });
+  connection = $state<ConnectionState>({ state: "connecting", profile: "" });
   /** When `connection` was last set (ms since the epoch), for the retry countdown. */
   connectionSince = $state(Date.now());
   swarm = $state<Fetched<SwarmInfo>>({ status: "loading" });

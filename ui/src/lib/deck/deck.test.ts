@@ -68,7 +68,7 @@ beforeEach(() => {
       notice: null,
     },
   });
-  backend.connectionState.mockResolvedValue({ status: "ok", data: { state: "connected", engine_version: "27.1.1" } });
+  backend.connectionState.mockResolvedValue({ status: "ok", data: { state: "connected", profile: "local", engine_version: "27.1.1", notices: [], manager_hosts: [] } });
 });
 
 describe("Deck", () => {
@@ -78,7 +78,7 @@ describe("Deck", () => {
     expect(Object.keys(backend.listeners).sort()).toEqual(["clusterChanged", "connectionChanged"]);
     await flush();
     expect(backend.connectionState).toHaveBeenCalledTimes(1);
-    expect(deck.connection).toEqual({ state: "connected", engine_version: "27.1.1" });
+    expect(deck.connection).toEqual({ state: "connected", profile: "local", engine_version: "27.1.1", notices: [], manager_hosts: [] });
     expect(deck.swarm).toEqual({ status: "ok", data: swarm });
     expect(deck.topology).toEqual({ status: "ok", data: topology });
     // The first answer is not a reconnect: one fetch each, not two.
@@ -108,23 +108,23 @@ describe("Deck", () => {
     await flush();
     expect(deck.topology).toEqual({ status: "error", error: { type: "Other", data: { code: "not_swarm_manager", message: "not a manager", engine_status: null } } });
 
-    emitConnection({ state: "disconnected", reason: "connection refused", retry_in_ms: 4000 });
-    expect(deck.connection).toEqual({ state: "disconnected", reason: "connection refused", retry_in_ms: 4000 });
+    emitConnection({ state: "disconnected", profile: "local", reason: "connection refused", retry_in_ms: 4000 });
+    expect(deck.connection).toEqual({ state: "disconnected", profile: "local", reason: "connection refused", retry_in_ms: 4000 });
   });
 
   it("refetches everything when the connection comes back", async () => {
     const deck = new Deck();
     deck.start();
     await flush();
-    emitConnection({ state: "disconnected", reason: "gone", retry_in_ms: 1000 });
+    emitConnection({ state: "disconnected", profile: "local", reason: "gone", retry_in_ms: 1000 });
     await flush();
     const before = backend.topology.mock.calls.length;
-    emitConnection({ state: "connected", engine_version: "27.1.1" });
+    emitConnection({ state: "connected", profile: "local", engine_version: "27.1.1", notices: [], manager_hosts: [] });
     await flush();
     expect(backend.topology.mock.calls.length).toBe(before + 1);
     expect(backend.swarmInfo.mock.calls.length).toBe(before + 1);
     // Staying connected is not a reconnect.
-    emitConnection({ state: "connected", engine_version: "27.1.1" });
+    emitConnection({ state: "connected", profile: "local", engine_version: "27.1.1", notices: [], manager_hosts: [] });
     await flush();
     expect(backend.topology.mock.calls.length).toBe(before + 1);
   });
@@ -135,8 +135,8 @@ describe("Deck", () => {
     backend.connectionState.mockReturnValue(new Promise<Answer>((resolve) => (answer = resolve)));
     const deck = new Deck();
     deck.start();
-    emitConnection({ state: "disconnected", reason: "refused", retry_in_ms: 2000 });
-    answer({ status: "ok", data: { state: "connecting" } });
+    emitConnection({ state: "disconnected", profile: "local", reason: "refused", retry_in_ms: 2000 });
+    answer({ status: "ok", data: { state: "connecting", profile: "local" } });
     await flush();
     expect(deck.connection.state).toBe("disconnected");
   });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { AppError, Settings } from "../../bindings";
 import type { ProfileRow } from "./settingsForm";
-import { describeRow, formToSettings, isDirty, kindInputs, newRow, settingsFieldError, settingsToForm } from "./settingsForm";
+import {
+  describeRow,
+  formToSettings,
+  isDirty,
+  kindInputs,
+  managerRow,
+  newRow,
+  settingsFieldError,
+  settingsToForm,
+} from "./settingsForm";
 
 const stored: Settings = {
   profiles: [
@@ -150,5 +159,25 @@ describe("settingsFieldError", () => {
     expect(settingsFieldError(invalid("profiles"), sent, sent)).toBeNull();
     expect(settingsFieldError(invalid("preferences.theme"), sent, sent)).toBeNull();
     expect(settingsFieldError({ type: "Other", data: { code: "settings_store", message: "disk full", engine_status: null } }, sent, sent)).toBeNull();
+  });
+});
+
+describe("Docker contexts as the active profile", () => {
+  it("round-trips a context reference and leaves every row inactive", () => {
+    const settings = {
+      profiles: [{ name: "local", kind: { kind: "local" as const }, registries: [] }],
+      active_profile: "context:prod",
+      preferences: { theme: "system" as const, mask_env_values: true },
+    };
+    const form = settingsToForm(settings, 1);
+    expect(form.activeId).toBeNull();
+    expect(form.activeContext).toBe("context:prod");
+    expect(formToSettings(form).active_profile).toBe("context:prod");
+    expect(formToSettings({ ...form, activeContext: null, activeId: 1 }).active_profile).toBe("local");
+  });
+
+  it("offers a worker's manager as a TLS profile on the usual port", () => {
+    const row = managerRow(7, "10.0.0.5");
+    expect(row).toMatchObject({ id: 7, kind: "tls", url: "tcp://10.0.0.5:2376", name: "manager 10.0.0.5" });
   });
 });

@@ -40,8 +40,10 @@ export function inputId(rowId: number, input: ProfileInput): string {
 
 export interface SettingsForm {
   profiles: ProfileRow[];
-  /** Row id of the active profile; `null` when the stored name matches no profile (the backend then says so). */
+  /** Row id of the active profile; `null` when a Docker context is active, or the stored name matches nothing. */
   activeId: number | null;
+  /** The active Docker context's reference (`context:NAME`), when one is active instead of a profile. */
+  activeContext: string | null;
   preferences: Preferences;
 }
 
@@ -54,6 +56,8 @@ export function kindInputs(kind: KindName): readonly ProfileInput[] {
       return ["url"];
     case "tls":
       return ["url", "ca_path", "cert_path", "key_path"];
+    case "docker_context":
+      return [];
   }
 }
 
@@ -85,14 +89,26 @@ export function rowToKind(row: ProfileRow): ProfileKind {
       return { kind: "host", url };
     case "tls":
       return { kind: "tls", url, ca_path: row.ca_path.trim(), cert_path: row.cert_path.trim(), key_path: row.key_path.trim() };
+    case "docker_context":
+      // Contexts are never rows (they are read from the Docker configuration); the backend refuses one saved.
+      return { kind: "docker_context", context: row.name.trim() };
   }
+}
+
+/** How `active_profile` names a Docker context. */
+export const CONTEXT_PREFIX = "context:";
+
+/** A new TLS profile for a swarm manager's host, as a worker's engine names it (the usual TLS port). */
+export function managerRow(id: number, host: string): ProfileRow {
+  return { ...newRow(id), name: `manager ${host}`, kind: "tls", url: `tcp://${host}:2376` };
 }
 
 /** The form for stored settings; row ids start at `firstId` so they never repeat within a view. */
 export function settingsToForm(settings: Settings, firstId: number): SettingsForm {
   const profiles = settings.profiles.map((profile, index) => profileToRow(profile, firstId + index));
-  const active = profiles.find((row) => row.name === settings.active_profile);
-  return { profiles, activeId: active?.id ?? null, preferences: { ...settings.preferences } };
+  const activeContext = settings.active_profile.startsWith(CONTEXT_PREFIX) ? settings.active_profile : null;
+  const active = activeContext ? undefined : profiles.find((row) => row.name === settings.active_profile);
+  return { profiles, activeId: active?.id ?? null, activeContext, preferences: { ...settings.preferences } };
 }
 
 export function formToSettings(form: SettingsForm): Settings {
@@ -100,7 +116,7 @@ export function formToSettings(form: SettingsForm): Settings {
   const activeIndex = form.profiles.findIndex((row) => row.id === form.activeId);
   return {
     profiles,
-    active_profile: profiles[activeIndex]?.name ?? "",
+    active_profile: form.activeContext ?? profiles[activeIndex]?.name ?? "",
     preferences: { theme: form.preferences.theme, mask_env_values: form.preferences.mask_env_values },
   };
 }
