@@ -1,18 +1,27 @@
 //! The Cluster view against real engines: a local cluster made from the app with progress per node, a node
-//! drained from the Nodes table and its task moving away, in the table and in the graph. It grows the shared
+//! drained from the Nodes table and its task moving away, in the table and in the graph; the app pointed at a
+//! worker's engine says it is one and offers its manager as a profile. It grows the shared
 //! swarm, so `make test-cluster` runs it alone (the main e2e run leaves it out), and it always takes the cluster
 //! down again.
 
 use std::time::Duration;
 
+use swarmdeck_orchestrator::CLUSTER_DIR_ENV;
 use swarmdeck_tests::{engine, eventually, fast_run, fixture_request, with_orgs, TestResult};
 
-use crate::{attribute_of, click, fill, screenshot, with_app};
+use thirtyfour::prelude::*;
+
+use crate::{attribute_of, click, fill, screenshot, text_of, with_app, with_app_env};
 
 #[tokio::test]
 async fn the_cluster_view_creates_two_workers_with_progress_and_drains_one() -> TestResult {
     let core = engine().await?;
     let outcome = with_orgs(&["nodes"], |orchestrator, orgs| async move {
+        let manager = orchestrator
+            .swarm_info()
+            .await?
+            .advertise_addr
+            .ok_or("the manager advertises no address")?;
         with_app(|page| async move {
             click(&page, "tab-cluster").await?;
             attribute_of(&page, "nodes", "data-testid", |_| true).await?;
@@ -106,6 +115,26 @@ async fn the_cluster_view_creates_two_workers_with_progress_and_drains_one() -> 
             })
             .await?;
             screenshot(&page, "cluster-topology").await
+        })
+        .await?;
+
+        // Pointed at a worker's engine, the app says what works there and offers the manager as a profile.
+        let dir =
+            std::env::var(CLUSTER_DIR_ENV).unwrap_or_else(|_| "/var/lib/swarmdeck/cluster".into());
+        let worker = format!("unix://{dir}/swarmdeck-node-2/docker.sock");
+        with_app_env(&[("DOCKER_HOST", &worker)], |page| async move {
+            text_of(&page, "connection-notices", |t| {
+                t.contains("worker") && t.contains(&manager)
+            })
+            .await?;
+            text_of(&page, "swarm-state", |t| t == "worker node").await?;
+            let init = page.find_all(By::Css("[data-testid='init-swarm']")).await?;
+            assert!(init.is_empty(), "a worker's engine is offered swarm init");
+            screenshot(&page, "worker-engine-notice").await?;
+            click(&page, &format!("connection-add-manager-{manager}")).await?;
+            let url = format!("tcp://{manager}:2376");
+            attribute_of(&page, "settings-url-1", "value", |value| value == url).await?;
+            Ok(())
         })
         .await
     })

@@ -1,7 +1,7 @@
 //! A second, throwaway Docker engine that is not a swarm: dockerd in a network namespace of its own (so its swarm
 //! port 2377 does not meet the main engine's), removed with everything it made when dropped. Needs root and
 //! iproute2, as `../shared/guides/multinode.md` describes. [`ScratchEngine::start_tls`] also listens on TCP with
-//! `--tlsverify`, with certificates made for it ([`TlsFiles`]).
+//! `--tlsverify`, with certificates made for it ([`TlsFiles`]), reached at a loopback port of this machine.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -23,6 +23,8 @@ pub struct ScratchEngine {
     pub address: String,
     /// The TLS listener's material, when it has one.
     pub tls: Option<TlsFiles>,
+    /// The loopback port forwarded to the TLS listener.
+    tls_loopback_port: u16,
 }
 
 /// Port of the TLS listener, as for any `dockerd --tlsverify`.
@@ -74,9 +76,10 @@ impl ScratchEngine {
         Ok(self.tls.as_ref().ok_or("the engine has no TLS listener")?)
     }
 
-    /// `tcp://ADDRESS:2376`.
+    /// `tcp://127.0.0.1:PORT`: the TLS listener as a loopback port of this machine (forwarded to the engine in its
+    /// namespace; its certificate is valid for 127.0.0.1).
     pub fn tls_url(&self) -> String {
-        format!("tcp://{}:{TLS_PORT}", self.address)
+        format!("tcp://127.0.0.1:{}", self.tls_loopback_port)
     }
 
     /// `tcp://ADDRESS:2375`.
@@ -101,9 +104,12 @@ impl ScratchEngine {
             dockerd: None,
             address: address.clone(),
             tls: None,
+            tls_loopback_port: 0,
         };
         if listener == Listener::Tls {
             engine.tls = Some(TlsFiles::generate(&dir.join("tls"), address.parse()?)?);
+            engine.tls_loopback_port =
+                crate::tls::loopback_forward(format!("{address}:{TLS_PORT}").parse()?)?;
         }
         let inner = format!("{namespace}b");
         run(

@@ -113,3 +113,33 @@ impl TlsFiles {
 pub fn text(path: &Path) -> String {
     path.display().to_string()
 }
+
+/// Forwards connections to `127.0.0.1:PORT` (returned) on to `target`, on threads of their own so that a test
+/// blocked on a child process (the CLI) does not block the forwarding. It lasts as long as the test process:
+/// each test runs in a process of its own.
+pub fn loopback_forward(target: std::net::SocketAddr) -> TestResult<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(engine) = std::net::TcpStream::connect(target) else {
+                continue;
+            };
+            let (Ok(client_reader), Ok(engine_reader)) = (client.try_clone(), engine.try_clone())
+            else {
+                continue;
+            };
+            pipe(client_reader, engine);
+            pipe(engine_reader, client);
+        }
+    });
+    Ok(port)
+}
+
+/// Copies `from` into `to` until either side closes, then closes the writing side so that the peer sees the end.
+fn pipe(mut from: std::net::TcpStream, mut to: std::net::TcpStream) {
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from, &mut to);
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+}
