@@ -74,7 +74,7 @@ async fn a_docker_context_and_profiles_switch_between_a_local_and_a_tls_swarm_en
         let tls = scratch.tls_files()?;
         let config = tls.dir.join("docker-config");
         std::fs::create_dir_all(&config)?;
-        let context_endpoint = tls.docker_context_endpoint(&scratch.tls_url());
+        let context_endpoint = tls.docker_context_endpoint(&scratch.tls_url()?);
         docker_with_config(
             &config,
             &[
@@ -93,7 +93,7 @@ async fn a_docker_context_and_profiles_switch_between_a_local_and_a_tls_swarm_en
             ("DOCKER_HOST", ""),
             ("DOCKER_CONTEXT", ""),
         ];
-        let tls_url = scratch.tls_url();
+        let tls_url = scratch.tls_url()?;
         let (ca, cert, key) = (text(&tls.ca), text(&tls.client_cert), text(&tls.client_key));
         let remote_in_app = remote.clone();
         with_app_env(&env, |page| async move {

@@ -5,7 +5,7 @@
 use std::process::{Command, Output};
 
 use swarmdeck_orchestrator::Orchestrator;
-use swarmdeck_tests::{cli_binary, fast_run, fixture_request, with_orgs, TestResult};
+use swarmdeck_tests::{cli_binary, fast_run, fixture_request, succeeded, with_orgs, TestResult};
 
 fn swarmdeck(args: &[&str]) -> TestResult<Output> {
     Ok(Command::new(cli_binary()?).args(args).output()?)
@@ -13,16 +13,8 @@ fn swarmdeck(args: &[&str]) -> TestResult<Output> {
 
 /// Runs the CLI and returns its stdout, failing with its stderr.
 fn ok(args: &[&str]) -> TestResult<String> {
-    let output = swarmdeck(args)?;
-    if !output.status.success() {
-        return Err(format!(
-            "swarmdeck {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    let stdout = succeeded(Command::new(cli_binary()?).args(args))?;
+    Ok(String::from_utf8_lossy(&stdout).into_owned())
 }
 
 fn err(args: &[&str]) -> TestResult<String> {

@@ -11,39 +11,19 @@ use swarmdeck_orchestrator::{Endpoint, EngineRole, Orchestrator};
 use swarmdeck_tests::scratch::ScratchEngine;
 use swarmdeck_tests::tls::text;
 use swarmdeck_tests::{
-    cli_binary, docker_with_config, fast_run, fixture_request, orchestrator_on, org_id, TestResult,
-    FIXTURE_REPO,
+    cli_binary, docker_with_config, fast_run, fixture_request, orchestrator_on, org_id, succeeded,
+    TestResult, FIXTURE_REPO,
 };
 
-fn tls_endpoint(scratch: &ScratchEngine) -> TestResult<Endpoint> {
-    let tls = scratch
-        .tls
-        .as_ref()
-        .ok_or("the engine has no TLS listener")?;
-    Ok(Endpoint::Tls {
-        url: scratch.tls_url(),
-        ca_path: text(&tls.ca),
-        cert_path: text(&tls.client_cert),
-        key_path: text(&tls.client_key),
-    })
-}
-
 fn swarmdeck(config: &Path, args: &[&str]) -> TestResult<Value> {
-    let output = Command::new(cli_binary()?)
-        .env("DOCKER_CONFIG", config)
-        .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_CONTEXT")
-        .args(args)
-        .output()?;
-    if !output.status.success() {
-        return Err(format!(
-            "swarmdeck {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    Ok(serde_json::from_slice(&output.stdout)?)
+    let stdout = succeeded(
+        Command::new(cli_binary()?)
+            .env("DOCKER_CONFIG", config)
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONTEXT")
+            .args(args),
+    )?;
+    Ok(serde_json::from_slice(&stdout)?)
 }
 
 #[tokio::test]
@@ -57,7 +37,7 @@ async fn a_tls_engine_deploys_through_a_profile_and_an_imported_context_and_is_o
         .swarm_id
         .ok_or("no swarm on the TLS engine")?;
 
-    let connected = Orchestrator::connect(&tls_endpoint(&scratch)?).await?;
+    let connected = Orchestrator::connect(&scratch.tls_endpoint()?).await?;
     assert_eq!(connected.role, EngineRole::Manager);
     assert!(
         connected.notices.is_empty(),
@@ -83,15 +63,10 @@ async fn a_tls_engine_deploys_through_a_profile_and_an_imported_context_and_is_o
         "the socket sees what TLS deployed"
     );
 
-    let config = scratch
-        .tls
-        .as_ref()
-        .ok_or("no TLS files")?
-        .dir
-        .join("docker-config");
+    let config = scratch.tls_files()?.dir.join("docker-config");
     std::fs::create_dir_all(&config)?;
-    let tls = scratch.tls.as_ref().ok_or("no TLS files")?;
-    let docker_endpoint = tls.docker_context_endpoint(&scratch.tls_url());
+    let tls = scratch.tls_files()?;
+    let docker_endpoint = tls.docker_context_endpoint(&scratch.tls_url()?);
     docker_with_config(
         &config,
         &[
@@ -174,9 +149,10 @@ async fn refusal(endpoint: Endpoint) -> TestResult<String> {
 async fn a_wrong_ca_an_expired_or_missing_client_certificate_and_plain_tcp_each_name_the_cause(
 ) -> TestResult {
     let scratch = ScratchEngine::start_tls().await?;
-    let tls = scratch.tls.as_ref().ok_or("no TLS files")?;
+    let tls = scratch.tls_files()?;
+    let url = scratch.tls_url()?;
     let with = |ca: &Path, cert: &Path, key: &Path| Endpoint::Tls {
-        url: scratch.tls_url(),
+        url: url.clone(),
         ca_path: text(ca),
         cert_path: text(cert),
         key_path: text(key),
@@ -199,7 +175,7 @@ async fn a_wrong_ca_an_expired_or_missing_client_certificate_and_plain_tcp_each_
         "{missing}"
     );
     let plain = refusal(Endpoint::Host {
-        url: scratch.tls_url(),
+        url: scratch.tls_url()?,
     })
     .await?;
     assert!(plain.contains("expects TLS"), "{plain}");

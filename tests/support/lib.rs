@@ -114,24 +114,35 @@ where
     }
 }
 
-/// Runs the `docker` CLI with its configuration in `config` (never the user's), failing with its stderr.
-pub fn docker_with_config(config: &std::path::Path, args: &[&str]) -> TestResult {
-    let output = std::process::Command::new("docker")
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_CONTEXT")
-        .output()?;
+/// Runs `command` and returns its stdout, failing with the command line and its stderr when it fails.
+pub fn succeeded(command: &mut std::process::Command) -> TestResult<Vec<u8>> {
+    let output = command.output()?;
     if !output.status.success() {
+        let line: Vec<String> = std::iter::once(command.get_program())
+            .chain(command.get_args())
+            .map(|part| part.to_string_lossy().into_owned())
+            .collect();
         return Err(format!(
-            "docker {}: {}",
-            args.join(" "),
+            "{}: {}",
+            line.join(" "),
             String::from_utf8_lossy(&output.stderr)
         )
         .into());
     }
-    Ok(())
+    Ok(output.stdout)
+}
+
+/// Runs the `docker` CLI with its configuration in `config` (never the user's), failing with its stderr.
+pub fn docker_with_config(config: &std::path::Path, args: &[&str]) -> TestResult {
+    succeeded(
+        std::process::Command::new("docker")
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONTEXT"),
+    )
+    .map(drop)
 }
 
 /// The `swarmdeck` CLI binary of this build.

@@ -21,10 +21,14 @@ pub struct ScratchEngine {
     pub host: String,
     /// The namespace's own address, to advertise.
     pub address: String,
-    /// The TLS listener's material, when it has one.
-    pub tls: Option<TlsFiles>,
-    /// The loopback port forwarded to the TLS listener.
-    tls_loopback_port: u16,
+    /// The TLS listener, when it has one.
+    tls: Option<TlsListener>,
+}
+
+/// The engine's TLS material and the loopback port forwarded to its TLS listener.
+struct TlsListener {
+    files: TlsFiles,
+    loopback_port: u16,
 }
 
 /// Port of the TLS listener, as for any `dockerd --tlsverify`.
@@ -73,13 +77,31 @@ impl ScratchEngine {
 
     /// The TLS listener's material.
     pub fn tls_files(&self) -> TestResult<&TlsFiles> {
+        Ok(&self.tls_listener()?.files)
+    }
+
+    /// The TLS listener as a profile holds it: its loopback URL, the CA and the client certificate and key.
+    pub fn tls_endpoint(&self) -> TestResult<swarmdeck_orchestrator::Endpoint> {
+        let files = self.tls_files()?;
+        Ok(swarmdeck_orchestrator::Endpoint::Tls {
+            url: self.tls_url()?,
+            ca_path: crate::tls::text(&files.ca),
+            cert_path: crate::tls::text(&files.client_cert),
+            key_path: crate::tls::text(&files.client_key),
+        })
+    }
+
+    fn tls_listener(&self) -> TestResult<&TlsListener> {
         Ok(self.tls.as_ref().ok_or("the engine has no TLS listener")?)
     }
 
     /// `tcp://127.0.0.1:PORT`: the TLS listener as a loopback port of this machine (forwarded to the engine in its
     /// namespace; its certificate is valid for 127.0.0.1).
-    pub fn tls_url(&self) -> String {
-        format!("tcp://127.0.0.1:{}", self.tls_loopback_port)
+    pub fn tls_url(&self) -> TestResult<String> {
+        Ok(format!(
+            "tcp://127.0.0.1:{}",
+            self.tls_listener()?.loopback_port
+        ))
     }
 
     /// `tcp://ADDRESS:2375`.
@@ -104,12 +126,14 @@ impl ScratchEngine {
             dockerd: None,
             address: address.clone(),
             tls: None,
-            tls_loopback_port: 0,
         };
         if listener == Listener::Tls {
-            engine.tls = Some(TlsFiles::generate(&dir.join("tls"), address.parse()?)?);
-            engine.tls_loopback_port =
-                crate::tls::loopback_forward(format!("{address}:{TLS_PORT}").parse()?)?;
+            engine.tls = Some(TlsListener {
+                files: TlsFiles::generate(&dir.join("tls"), address.parse()?)?,
+                loopback_port: crate::tls::loopback_forward(
+                    format!("{address}:{TLS_PORT}").parse()?,
+                )?,
+            });
         }
         let inner = format!("{namespace}b");
         run(
@@ -143,7 +167,7 @@ impl ScratchEngine {
         if listener == Listener::PlainTcp {
             listen_args.extend(["-H".to_string(), format!("tcp://{address}:{PLAIN_PORT}")]);
         }
-        if let Some(tls) = &engine.tls {
+        if let Some(TlsListener { files: tls, .. }) = &engine.tls {
             listen_args.extend(["-H".to_string(), format!("tcp://{address}:{TLS_PORT}")]);
             listen_args.push("--tlsverify".to_string());
             for (flag, path) in [

@@ -155,13 +155,10 @@ impl Orchestrator {
             .negotiate_version()
             .await
             .map_err(explained)?;
-        let engine_version = docker
-            .version()
-            .await
-            .map_err(explained)?
-            .version
-            .unwrap_or_default();
-        let role = EngineRole::of(&docker.info().await.map_err(explained)?);
+        // One call says both what the engine runs and what it is in its swarm.
+        let info = docker.info().await.map_err(explained)?;
+        let engine_version = info.server_version.unwrap_or_default();
+        let role = EngineRole::of(info.swarm.unwrap_or_default());
         let mut notices = endpoint.notices();
         notices.extend(role.notice());
         Ok(Connected {

@@ -19,8 +19,7 @@ pub enum EngineRole {
 }
 
 impl EngineRole {
-    pub(crate) fn of(info: &bollard::models::SystemInfo) -> EngineRole {
-        let swarm = info.swarm.clone().unwrap_or_default();
+    pub(crate) fn of(swarm: bollard::models::SwarmInfo) -> EngineRole {
         let state = swarm
             .local_node_state
             .map(|state| state.to_string())

@@ -11,6 +11,7 @@ use x509_parser::pem::parse_x509_pem;
 /// A file of a TLS endpoint that is missing, unreadable or not what it should be, or the client certificate that
 /// is outside its validity; `None` when they are all usable.
 pub(crate) fn unusable_tls_files(ca: &str, cert: &str, key: &str) -> Option<String> {
+    let mut client_certificate = String::new();
     for (role, path, marker) in [
         ("CA certificate", ca, "CERTIFICATE"),
         ("client certificate", cert, "CERTIFICATE"),
@@ -26,15 +27,17 @@ pub(crate) fn unusable_tls_files(ca: &str, cert: &str, key: &str) -> Option<Stri
         if !text.contains("-----BEGIN ") || !text.contains(marker) {
             return Some(format!("the {role} {path} holds no PEM {marker}"));
         }
+        if role == "client certificate" {
+            client_certificate = text;
+        }
     }
-    client_certificate_out_of_date(cert)
+    client_certificate_out_of_date(cert, &client_certificate)
 }
 
 /// The client certificate's validity, checked as the engine will check it, so that an expired one is named as
 /// such rather than as a refused handshake.
-fn client_certificate_out_of_date(cert: &str) -> Option<String> {
-    let bytes = std::fs::read(cert).ok()?;
-    let (_, pem) = parse_x509_pem(&bytes).ok()?;
+fn client_certificate_out_of_date(cert: &str, pem_text: &str) -> Option<String> {
+    let (_, pem) = parse_x509_pem(pem_text.as_bytes()).ok()?;
     let parsed = pem.parse_x509().ok()?;
     let validity = parsed.validity();
     let now = x509_parser::time::ASN1Time::now();
